@@ -1,0 +1,72 @@
+// What a run streams to whoever watches it (the CLI, the app's plots, tests), and what its
+// summary holds. Plain JSON values, so the same events cross a worker, IPC or a WebSocket.
+import { z } from 'zod';
+import { DiagnosticSchema } from '../diagnostics.ts';
+
+export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+export const BackendNameSchema = z.enum(BACKENDS);
+export type BackendName = z.infer<typeof BackendNameSchema>;
+
+const Metrics = z.record(z.string(), z.number());
+
+/** Samples drawn over the energy heat map, with held-out data: the picture of a 2D model. */
+export const SnapshotSchema = z.object({
+  step: z.number().int(),
+  /** Which monitor made it. */
+  nodeId: z.string(),
+  /** The plotted box: [[xlo, xhi], [ylo, yhi]]. */
+  bounds: z.tuple([z.tuple([z.number(), z.number()]), z.tuple([z.number(), z.number()])]),
+  /** Energy on a gridSize × gridSize grid, row-major from (xlo, ylo), x fastest. */
+  gridSize: z.number().int(),
+  energy: z.array(z.number()),
+  /** Model samples and held-out data as flat [x0, y0, x1, y1, ...]. */
+  samples: z.array(z.number()),
+  data: z.array(z.number()),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;
+
+export const RunStatusSchema = z.enum(['completed', 'cancelled', 'failed']);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const SummarySchema = z.object({
+  status: RunStatusSchema,
+  title: z.string(),
+  seed: z.number(),
+  backend: BackendNameSchema,
+  steps: z.number().int().describe('Steps completed'),
+  totalSteps: z.number().int(),
+  seconds: z.number(),
+  stepsPerSecond: z.number(),
+  /** The last logged value of every metric. */
+  final: Metrics,
+  /** Named readouts of each energy node (e.g. a Gaussian's mean and variance), by node id. */
+  readouts: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
+  /** What is known of each data set's true density (mean, variance, entropy), by node id. */
+  truth: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
+  error: DiagnosticSchema.optional(),
+  outDir: z.string().optional(),
+});
+export type Summary = z.infer<typeof SummarySchema>;
+
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('started'),
+    runId: z.string(),
+    backend: BackendNameSchema,
+    /** Why better backends were passed over, for the status line. */
+    backendNotes: z.array(z.string()),
+    totalSteps: z.number().int(),
+    outDir: z.string().optional(),
+  }),
+  z.object({
+    type: z.literal('progress'),
+    step: z.number().int(),
+    totalSteps: z.number().int(),
+    metrics: Metrics,
+    stepsPerSecond: z.number(),
+  }),
+  z.object({ type: z.literal('snapshot'), snapshot: SnapshotSchema }),
+  z.object({ type: z.literal('finished'), summary: SummarySchema }),
+  z.object({ type: z.literal('failed'), diagnostic: DiagnosticSchema, summary: SummarySchema.optional() }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;

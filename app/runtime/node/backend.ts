@@ -1,0 +1,39 @@
+// Backend choice: the best one that loads (tfjs-node, then wasm, then cpu) unless the user names
+// one, and always a note of which was chosen and why others were passed over.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { BACKENDS, type BackendName } from '../events.ts';
+
+export type BackendPreference = BackendName | 'auto';
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Why better backends were passed over, in plain words. */
+  notes: string[];
+}
+
+async function load(name: BackendName): Promise<void> {
+  if (name === 'tensorflow') {
+    // Optional dependency: its native library is a download that may be missing.
+    await import('@tensorflow/tfjs-node' as string);
+  } else if (name === 'wasm') {
+    await import('@tensorflow/tfjs-backend-wasm');
+  }
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
+  await tf.ready();
+}
+
+export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
+  const candidates = preference === 'auto' ? BACKENDS : [preference];
+  const notes: string[] = [];
+  for (const name of candidates) {
+    try {
+      await load(name);
+      return { name, notes };
+    } catch (e) {
+      const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      notes.push(`${name} unavailable: ${reason}`);
+    }
+  }
+  throw new Error(`no backend could be loaded (${notes.join('; ')})`);
+}

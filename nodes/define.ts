@@ -1,0 +1,185 @@
+// The node contract. One definition per node type (id, version, category, docs, typed ports,
+// parameter specs and the runtime code) is read by the palette, inspector, compiler, runtime,
+// exporter and docs alike. The runtime values that travel along edges are typed by port type.
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Diagnostic } from '../app/diagnostics.ts';
+import type { Rng } from '../app/runtime/rng.ts';
+import type { Snapshot } from '../app/runtime/events.ts';
+import type { ParamSpecs, ParamValues } from './params.ts';
+
+export type Category = 'data' | 'energy' | 'sampler' | 'objective' | 'optimizer' | 'trainer' | 'monitor';
+export const CATEGORIES: readonly Category[] = ['data', 'energy', 'sampler', 'objective', 'optimizer', 'trainer', 'monitor'];
+
+/** A data set: a fixed training set, a held-out test set, and what is known about the truth. */
+export interface Dataset {
+  readonly nodeId: string;
+  readonly name: string;
+  readonly dim: number;
+  readonly train: tf.Tensor2D;
+  readonly test: tf.Tensor2D;
+  /** A box that holds the data, per dimension [lo, hi]: for grids, plots and noise boxes. */
+  readonly bounds: readonly (readonly [number, number])[];
+  /** Differential entropy of the true density in nats, where known (methods.md §4.3). */
+  readonly entropy?: number;
+  /** Parameters of the true density, where it has some (e.g. a Gaussian's mean and variance). */
+  readonly truth?: Record<string, number | number[]>;
+  /** A batch of n training points, drawn with replacement. */
+  batch(n: number, rng: Rng): tf.Tensor2D;
+}
+
+/** An energy function E_θ: R^d → R, p_θ(x) ∝ exp(−E_θ(x)). */
+export interface EnergyModel {
+  readonly nodeId: string;
+  readonly inputDim: number;
+  /** The trainable parameters θ. */
+  readonly variables: readonly tf.Variable[];
+  /** One energy per row of x. */
+  energy(x: tf.Tensor2D): tf.Tensor1D;
+  /** Named values read off the parameters for summaries (a Gaussian's mean and variance). */
+  readouts?(): Record<string, number | number[]>;
+}
+
+export interface SampleRequest {
+  n: number;
+  /** The positive batch: chains that start at the data (CD-k) start here. */
+  data: tf.Tensor2D;
+  rng: Rng;
+  /** False for monitors: draw without touching persistent chains or replay buffers. */
+  persist: boolean;
+}
+
+/** Draws approximate samples from p_θ. No gradient flows through it. */
+export interface Sampler {
+  readonly nodeId: string;
+  readonly energy: EnergyModel;
+  sample(request: SampleRequest): tf.Tensor2D;
+  /** Scalar diagnostics of the last draw (temperature, acceptance rate...). */
+  diagnostics(): Record<string, number>;
+}
+
+export interface LossTerms {
+  loss: tf.Scalar;
+  /** Training metrics reported with the loss: mean energies, their gap... */
+  metrics: Record<string, tf.Scalar>;
+}
+
+/** A training objective: what to draw outside the gradient tape, and the loss on it. */
+export interface Objective {
+  readonly nodeId: string;
+  readonly energy: EnergyModel;
+  readonly data: Dataset;
+  readonly sampler?: Sampler;
+  /** Everything the optimizer updates: the energy's parameters and the objective's own (a log Z). */
+  readonly variables: readonly tf.Variable[];
+  /** Draws the batch (and MCMC samples); nothing here is differentiated. */
+  prepare(batchSize: number, rng: Rng): Record<string, tf.Tensor>;
+  /** The loss on what prepare drew; differentiated with respect to `variables`. */
+  loss(prepared: Record<string, tf.Tensor>): LossTerms;
+}
+
+export interface Optimizer {
+  readonly nodeId: string;
+  readonly objective: Objective;
+  /** One parameter update. Returns the step's metrics as scalars the caller disposes. */
+  step(batchSize: number, rng: Rng): Record<string, tf.Scalar>;
+}
+
+export interface Trainer {
+  readonly nodeId: string;
+  readonly optimizer: Optimizer;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly logEvery: number;
+  readonly snapshotEvery: number;
+}
+
+export interface MonitorReport {
+  metrics: Record<string, number>;
+  snapshot?: Snapshot;
+}
+
+/** Watches a trainer; evaluated at each snapshot step and at the end of the run. */
+export interface Monitor {
+  readonly nodeId: string;
+  readonly trainer: Trainer;
+  /** Which pictures of the run folder this monitor asks for. */
+  readonly plots: readonly ('loss' | 'samples')[];
+  evaluate(step: number, rng: Rng): Promise<MonitorReport>;
+}
+
+/** The value that travels along an edge, by port type. */
+export interface PortValues {
+  dataset: Dataset;
+  energy: EnergyModel;
+  sampler: Sampler;
+  objective: Objective;
+  optimizer: Optimizer;
+  trainer: Trainer;
+}
+export type PortType = keyof PortValues;
+
+export const PORT_TYPES: Record<PortType, { title: string; color: string; doc: string }> = {
+  dataset: { title: 'Data', color: '#2f80ed', doc: 'Training and held-out points' },
+  energy: { title: 'Energy', color: '#eb5757', doc: 'An energy function E(x) with trainable parameters' },
+  sampler: { title: 'Sampler', color: '#9b51e0', doc: 'Draws samples from exp(−E)' },
+  objective: { title: 'Objective', color: '#f2994a', doc: 'A training loss on the energy' },
+  optimizer: { title: 'Optimizer', color: '#27ae60', doc: 'Updates the parameters from the loss' },
+  trainer: { title: 'Trainer', color: '#56ccf2', doc: 'The training loop' },
+};
+
+export interface PortDef<T extends PortType = PortType> {
+  type: T;
+  title: string;
+  doc?: string;
+  optional?: boolean;
+}
+export type PortMap = Record<string, PortDef>;
+
+export type InputValues<I extends PortMap> = {
+  [K in keyof I]: I[K]['optional'] extends true ? PortValues[I[K]['type']] | undefined : PortValues[I[K]['type']];
+};
+export type OutputValues<O extends PortMap> = { [K in keyof O]: PortValues[O[K]['type']] };
+
+export interface BuildContext {
+  readonly nodeId: string;
+  /** This node's own random stream. */
+  readonly rng: Rng;
+  /** Disposed when the run ends: variables, persistent tensors, optimizers. */
+  track<T extends { dispose(): void }>(disposable: T): T;
+  /** Registers a monitor (monitor nodes). */
+  monitor(monitor: Monitor): void;
+}
+
+export interface NodeDef<P extends ParamSpecs = ParamSpecs, I extends PortMap = PortMap, O extends PortMap = PortMap> {
+  /** Stable id, saved in files: `category.name`. */
+  readonly type: string;
+  /** Bumped when params change meaning; `migrate` brings older params up to date. */
+  readonly version: number;
+  readonly category: Category;
+  readonly title: string;
+  /** A paragraph for people: what it does and when to use it. */
+  readonly doc: string;
+  /** The paper or code it follows. */
+  readonly reference?: string;
+  readonly inputs: I;
+  readonly outputs: O;
+  readonly params: P;
+  /** Dimension of the points this node produces (data) or takes (energy), known before running. */
+  dim?(params: ParamValues<P>): number;
+  /** Checks that involve several parameters at once. */
+  check?(params: ParamValues<P>): Omit<Diagnostic, 'nodeId'>[];
+  /** Quantities implied by the parameters, shown beside the form (e.g. a sampler's temperature). */
+  derived?(params: ParamValues<P>): Record<string, { value: number; unit?: string; doc: string }>;
+  /** Brings params written for an older `version` up to date. */
+  migrate?(params: Record<string, unknown>, fromVersion: number): Record<string, unknown>;
+  build(ctx: BuildContext, params: ParamValues<P>, inputs: InputValues<I>): OutputValues<O>;
+}
+
+/** Erased node type for catalogs and the compiler. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyNodeDef = NodeDef<any, any, any>;
+
+/** Declares a node type; keeps the literal types of its ports and params for `build`. */
+export function defineNode<const P extends ParamSpecs, const I extends PortMap, const O extends PortMap>(def: NodeDef<P, I, O>): NodeDef<P, I, O> {
+  return def;
+}
