@@ -4,7 +4,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Diagnostic } from '../app/diagnostics.ts';
 import type { Rng } from '../app/runtime/rng.ts';
-import type { Snapshot } from '../app/runtime/events.ts';
+import type { PlotRequest, Snapshot } from '../app/runtime/events.ts';
 import type { ParamSpecs, ParamValues } from './params.ts';
 
 export type Category = 'data' | 'energy' | 'sampler' | 'objective' | 'optimizer' | 'trainer' | 'monitor';
@@ -40,19 +40,19 @@ export interface EnergyModel {
 }
 
 export interface SampleRequest {
-  n: number;
-  /** The positive batch: chains that start at the data (CD-k) start here. */
+  /** The positive batch: chains that start at the data (CD-k) start here; n = its rows. */
   data: tf.Tensor2D;
+  /** The caller's stream: every node draws from its own, so monitors never shift training. */
   rng: Rng;
   /** False for monitors: draw without touching persistent chains or replay buffers. */
   persist: boolean;
 }
 
-/** Draws approximate samples from p_θ. No gradient flows through it. */
+/** Draws approximate samples from p_θ. No gradient flows through it. The caller owns the result. */
 export interface Sampler {
   readonly nodeId: string;
   readonly energy: EnergyModel;
-  sample(request: SampleRequest): tf.Tensor2D;
+  sample(request: SampleRequest): Promise<tf.Tensor2D>;
   /** Scalar diagnostics of the last draw (temperature, acceptance rate...). */
   diagnostics(): Record<string, number>;
 }
@@ -63,7 +63,8 @@ export interface LossTerms {
   metrics: Record<string, tf.Scalar>;
 }
 
-/** A training objective: what to draw outside the gradient tape, and the loss on it. */
+/** A training objective: what to draw outside the gradient tape, and the loss on it. Nodes draw
+ * their randomness from their own stream (BuildContext.rng). */
 export interface Objective {
   readonly nodeId: string;
   readonly energy: EnergyModel;
@@ -72,7 +73,7 @@ export interface Objective {
   /** Everything the optimizer updates: the energy's parameters and the objective's own (a log Z). */
   readonly variables: readonly tf.Variable[];
   /** Draws the batch (and MCMC samples); nothing here is differentiated. */
-  prepare(batchSize: number, rng: Rng): Record<string, tf.Tensor>;
+  prepare(batchSize: number): Promise<Record<string, tf.Tensor>>;
   /** The loss on what prepare drew; differentiated with respect to `variables`. */
   loss(prepared: Record<string, tf.Tensor>): LossTerms;
 }
@@ -81,7 +82,7 @@ export interface Optimizer {
   readonly nodeId: string;
   readonly objective: Objective;
   /** One parameter update. Returns the step's metrics as scalars the caller disposes. */
-  step(batchSize: number, rng: Rng): Record<string, tf.Scalar>;
+  step(batchSize: number): Promise<Record<string, tf.Scalar>>;
 }
 
 export interface Trainer {
@@ -102,9 +103,9 @@ export interface MonitorReport {
 export interface Monitor {
   readonly nodeId: string;
   readonly trainer: Trainer;
-  /** Which pictures of the run folder this monitor asks for. */
-  readonly plots: readonly ('loss' | 'samples')[];
-  evaluate(step: number, rng: Rng): Promise<MonitorReport>;
+  /** The figure this monitor asks for (in the app and as a PNG in the run folder). */
+  readonly plot?: PlotRequest;
+  evaluate(step: number): Promise<MonitorReport>;
 }
 
 /** The value that travels along an edge, by port type. */
@@ -164,8 +165,11 @@ export interface NodeDef<P extends ParamSpecs = ParamSpecs, I extends PortMap = 
   readonly inputs: I;
   readonly outputs: O;
   readonly params: P;
-  /** Dimension of the points this node produces (data) or takes (energy), known before running. */
+  /** Dimension of the points this node produces (data) or takes (energy), known before running.
+   * Nodes without it take the dimension of their inputs, which must agree. */
   dim?(params: ParamValues<P>): number;
+  /** The only dimension this node works in (e.g. 2 for 2D plots). */
+  readonly requiresDim?: number;
   /** Checks that involve several parameters at once. */
   check?(params: ParamValues<P>): Omit<Diagnostic, 'nodeId'>[];
   /** Quantities implied by the parameters, shown beside the form (e.g. a sampler's temperature). */
@@ -175,9 +179,8 @@ export interface NodeDef<P extends ParamSpecs = ParamSpecs, I extends PortMap = 
   build(ctx: BuildContext, params: ParamValues<P>, inputs: InputValues<I>): OutputValues<O>;
 }
 
-/** Erased node type for catalogs and the compiler. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyNodeDef = NodeDef<any, any, any>;
+/** Erased node type for catalogs and the compiler (method syntax above keeps it assignable). */
+export type AnyNodeDef = NodeDef<ParamSpecs, PortMap, PortMap>;
 
 /** Declares a node type; keeps the literal types of its ports and params for `build`. */
 export function defineNode<const P extends ParamSpecs, const I extends PortMap, const O extends PortMap>(def: NodeDef<P, I, O>): NodeDef<P, I, O> {

@@ -80,12 +80,11 @@ export function checkParam(spec: ParamSpec, value: unknown): string | null {
       if (typeof value !== 'number') return `expected a number, got ${describe(value)}`;
       if (!Number.isFinite(value)) return `must be a finite number, got ${value}`;
       if (spec.kind === 'integer' && !Number.isInteger(value)) return `must be a whole number, got ${value}`;
-      const unit = spec.unit ? ` ${spec.unit}` : '';
       if (spec.min !== undefined) {
         const exclusive = spec.kind === 'number' && spec.exclusiveMin;
-        if (exclusive ? value <= spec.min : value < spec.min) return `must be ${exclusive ? '>' : '≥'} ${spec.min}${unit}, got ${value}`;
+        if (exclusive ? value <= spec.min : value < spec.min) return `must be ${exclusive ? '>' : '≥'} ${spec.min}, got ${value}`;
       }
-      if (spec.max !== undefined && value > spec.max) return `must be ≤ ${spec.max}${unit}, got ${value}`;
+      if (spec.max !== undefined && value > spec.max) return `must be ≤ ${spec.max}, got ${value}`;
       return null;
     }
     case 'choice':

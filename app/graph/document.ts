@@ -28,18 +28,18 @@ export const NodeSchema = z.looseObject({
 });
 
 export const MetadataSchema = z.looseObject({
-  title: z.string().max(500),
-  description: z.string().max(20000).default(''),
+  title: z.string().max(500).describe('Name of the experiment'),
+  description: z.string().max(20000).default('').describe('Notes for people (plain text)'),
   appVersion: z.string().describe('Version of EBM Studio that wrote the file'),
 });
 
 export const GraphDocumentSchema = z
   .looseObject({
     formatVersion: z.literal(FORMAT_VERSION).describe('Version of this file format'),
-    metadata: MetadataSchema,
+    metadata: MetadataSchema.describe('Title, notes and the app version that wrote the file'),
     seed: z.number().int().min(0).max(2 ** 32 - 1).describe('Experiment seed: the same graph, seed and backend give the same run'),
-    nodes: z.array(NodeSchema),
-    edges: z.array(EdgeSchema),
+    nodes: z.array(NodeSchema).describe('The nodes, in the order they were added'),
+    edges: z.array(EdgeSchema).describe('Connections from an output port to an input port'),
   })
   .meta({ title: 'EBM Studio graph', description: 'An energy-based-model experiment as a node graph (*.ebm.json).' });
 

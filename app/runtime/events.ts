@@ -25,6 +25,13 @@ export const SnapshotSchema = z.object({
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
+/** A figure a monitor asks for: training curves, or samples over the energy heat map. */
+export const PlotRequestSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('curves'), nodeId: z.string(), smoothing: z.number() }),
+  z.object({ kind: z.literal('samples'), nodeId: z.string() }),
+]);
+export type PlotRequest = z.infer<typeof PlotRequestSchema>;
+
 export const RunStatusSchema = z.enum(['completed', 'cancelled', 'failed']);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 
@@ -43,6 +50,17 @@ export const SummarySchema = z.object({
   readouts: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
   /** What is known of each data set's true density (mean, variance, entropy), by node id. */
   truth: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
+  /** Where an energy's readout has a known true value in the data it trained on (a Gaussian's
+   * mean and variance): the two side by side. */
+  knownAnswers: z.array(
+    z.object({
+      quantity: z.string(),
+      energyNode: z.string(),
+      dataNode: z.string(),
+      recovered: z.union([z.number(), z.array(z.number())]),
+      truth: z.union([z.number(), z.array(z.number())]),
+    }),
+  ),
   error: DiagnosticSchema.optional(),
   outDir: z.string().optional(),
 });
@@ -56,6 +74,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     /** Why better backends were passed over, for the status line. */
     backendNotes: z.array(z.string()),
     totalSteps: z.number().int(),
+    plots: z.array(PlotRequestSchema),
     outDir: z.string().optional(),
   }),
   z.object({

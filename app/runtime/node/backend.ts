@@ -2,7 +2,11 @@
 // one, and always a note of which was chosen and why others were passed over.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-core ships its gradients apart from its ops, as ES modules that Node cannot load one by one;
+// the union package's Node bundle registers them all (into the same, shared tfjs-core).
+import '@tensorflow/tfjs';
 import { BACKENDS, type BackendName } from '../events.ts';
+import { installWasmMatMulFix } from '../wasm-matmul.ts';
 
 export type BackendPreference = BackendName | 'auto';
 
@@ -21,6 +25,8 @@ async function load(name: BackendName): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
+  // tfjs 4.22's wasm matMul is ~10x slower with a transposed operand: see wasm-matmul.ts.
+  if (name === 'wasm') installWasmMatMulFix();
 }
 
 export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {

@@ -1,0 +1,239 @@
+// ebm-studio run | validate | nodes. Every failure is a message and an exit status, never a stack trace.
+import { basename, join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { compile } from '../compile/compile.ts';
+import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.ts';
+import type { GraphDocument } from '../graph/document.ts';
+import { readGraphFile } from '../graph/node/file.ts';
+import { BACKENDS, type Summary } from '../runtime/events.ts';
+import type { BackendPreference } from '../runtime/node/backend.ts';
+import { startRun } from '../runtime/node/start-run.ts';
+import { catalog } from '../../nodes/catalog.ts';
+import { PORT_TYPES } from '../../nodes/define.ts';
+import { checkParam, describeSpec, parseParamText } from '../../nodes/params.ts';
+import { ProgressLine } from './progress.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Where Ctrl-C arrives (the process); absent in tests. */
+  interrupts?: Pick<NodeJS.Process, 'on' | 'off'>;
+}
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const err = (s: string) => io.stderr.write(`${s}\n`);
+  let status: number = EXIT.ok;
+
+  const program = new Command()
+    .name('ebm-studio')
+    .description('Design and run energy-based-model experiments as node graphs (TensorFlow.js).')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('run')
+    .description('train a graph and write its run folder')
+    .argument('<file>', 'graph file (*.ebm.json)')
+    .option('--steps <n>', 'train this many steps (every trainer)', positiveInt('--steps'))
+    .option('--seed <s>', 'experiment seed (0 to 4294967295)', seedValue)
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
+    .option('--out <dir>', 'run folder (default runs/<time>-<file name>)')
+    .option('--set <node.param=value>', 'set a parameter; node is an id or a label (repeatable)', collect, [] as string[])
+    .option('--json', 'print the summary as JSON on stdout, nothing else')
+    .action(async (file: string, opts: { steps?: number; seed?: number; backend: BackendPreference; out?: string; set: string[]; json?: boolean }) => {
+      status = await run(file, opts, io);
+    });
+
+  program
+    .command('validate')
+    .description('check a graph file: exit status 1 and the problems when it is bad')
+    .argument('<file>', 'graph file (*.ebm.json)')
+    .option('--json', 'print the diagnostics as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { document, diagnostics } = await load(file);
+      const all = document ? [...diagnostics, ...compile(document, catalog).diagnostics] : diagnostics;
+      const bad = !document || hasErrors(all);
+      if (opts.json) out(JSON.stringify({ file, valid: !bad, diagnostics: all }, null, 2));
+      else {
+        for (const d of all) (d.severity === 'error' ? err : out)(`${file}: ${formatDiagnostic(d)}`);
+        if (!bad) out(`${file}: valid (${document!.nodes.length} nodes, ${document!.edges.length} edges)`);
+      }
+      status = bad ? EXIT.failed : EXIT.ok;
+    });
+
+  program
+    .command('nodes')
+    .description('list the node types with every parameter')
+    .option('--json', 'print the catalog as JSON')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) out(JSON.stringify(catalog.types.map(({ build: _b, check: _c, derived: _d, migrate: _m, dim: _dim, ...rest }) => rest), null, 2));
+      else out(describeCatalog());
+    });
+
+  try {
+    if (argv.length === 0) throw new UsageError('missing command: run, validate or nodes');
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (e instanceof UsageError) {
+      err(`error: ${e.message}`);
+      err('(run with --help for usage)');
+      return EXIT.usage;
+    }
+    err(`error: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.failed;
+  }
+}
+
+async function load(file: string): Promise<{ document: GraphDocument | null; diagnostics: Diagnostic[] }> {
+  return readGraphFile(file);
+}
+
+async function run(
+  file: string,
+  opts: { steps?: number; seed?: number; backend: BackendPreference; out?: string; set: string[]; json?: boolean },
+  io: CliIo,
+): Promise<number> {
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const err = (s: string) => io.stderr.write(`${s}\n`);
+  const { document: loaded, diagnostics: loadDiagnostics } = await load(file);
+  for (const d of loadDiagnostics) err(`${file}: ${formatDiagnostic(d)}`);
+  if (!loaded || hasErrors(loadDiagnostics)) {
+    err(`${file}: cannot run a file with errors (ebm-studio validate shows them all)`);
+    return EXIT.failed;
+  }
+  const document = applySettings(loaded, opts.set);
+  if (opts.seed !== undefined) document.seed = opts.seed;
+  const { diagnostics } = compile(document, catalog);
+  for (const d of diagnostics) err(`${file}: ${formatDiagnostic(d)}`);
+  if (hasErrors(diagnostics)) return EXIT.failed;
+
+  const outDir = opts.out ?? join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$/, '')}`);
+  const handle = startRun({ document, backend: opts.backend, outDir, ...(opts.steps !== undefined ? { steps: opts.steps } : {}) });
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      err('\nstopping after this step (Ctrl-C again to quit at once)…');
+      handle.cancel();
+    } else process.exit(EXIT.cancelled);
+  };
+  io.interrupts?.on('SIGINT', onInterrupt);
+  const progress = opts.json ? null : new ProgressLine(io.stderr);
+  try {
+    for await (const event of handle.events) {
+      if (event.type === 'started') {
+        if (!opts.json) {
+          err(`backend: ${event.backend}${event.backendNotes.length ? ` (${event.backendNotes.join('; ')})` : ''}`);
+          err(`run folder: ${outDir}`);
+        }
+      } else if (event.type === 'progress') progress?.update(event);
+      else if (event.type === 'failed') {
+        progress?.end();
+        err(`${file}: ${formatDiagnostic(event.diagnostic)}`);
+        if (opts.json && event.summary) out(JSON.stringify(event.summary, null, 2));
+        return EXIT.failed;
+      } else if (event.type === 'finished') {
+        progress?.end();
+        if (opts.json) out(JSON.stringify(event.summary, null, 2));
+        else out(describeSummary(event.summary));
+        return event.summary.status === 'cancelled' ? EXIT.cancelled : EXIT.ok;
+      }
+    }
+    return EXIT.failed;
+  } finally {
+    io.interrupts?.off('SIGINT', onInterrupt);
+  }
+}
+
+/** --set NODE.PARAM=VALUE, NODE an id or a label; every problem is a UsageError naming the setting. */
+export function applySettings(doc: GraphDocument, settings: readonly string[]): GraphDocument {
+  const next: GraphDocument = structuredClone(doc);
+  for (const setting of settings) {
+    const eq = setting.indexOf('=');
+    const dot = setting.lastIndexOf('.', eq);
+    if (eq < 0 || dot <= 0) throw new UsageError(`--set ${setting}: expected NODE.PARAM=VALUE`);
+    const [who, param, text] = [setting.slice(0, dot), setting.slice(dot + 1, eq), setting.slice(eq + 1)];
+    const byId = next.nodes.find((n) => n.id === who);
+    const byLabel = next.nodes.filter((n) => n.label === who);
+    if (!byId && byLabel.length > 1) throw new UsageError(`--set ${setting}: ${byLabel.length} nodes are labelled "${who}"; use an id (${byLabel.map((n) => n.id).join(', ')})`);
+    const node = byId ?? byLabel[0];
+    if (!node) throw new UsageError(`--set ${setting}: no node has the id or label "${who}" (nodes: ${next.nodes.map((n) => n.label ?? n.id).join(', ')})`);
+    const def = catalog.get(node.type);
+    const spec = def?.params[param];
+    if (!def || !spec) throw new UsageError(`--set ${setting}: ${def ? `${def.title} has no parameter "${param}" (it has ${Object.keys(def.params).join(', ')})` : `node "${who}" has an unknown type`}`);
+    const parsed = parseParamText(spec, text);
+    if ('problem' in parsed) throw new UsageError(`--set ${setting}: ${parsed.problem}`);
+    const problem = checkParam(spec, parsed.value);
+    if (problem) throw new UsageError(`--set ${setting}: ${spec.title} ${problem}`);
+    node.params = { ...node.params, [param]: parsed.value };
+  }
+  return next;
+}
+
+function describeSummary(s: Summary): string {
+  const lines = [`${s.status} · ${s.steps}/${s.totalSteps} steps in ${s.seconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(1)} steps/s, ${s.backend})`];
+  const fmt = (v: number | number[]) => (Array.isArray(v) ? `[${v.map((x) => x.toPrecision(4)).join(', ')}]` : v.toPrecision(4));
+  for (const [k, v] of Object.entries(s.final)) lines.push(`  ${k.padEnd(22)} ${fmt(v)}`);
+  for (const a of s.knownAnswers) lines.push(`  ${`${a.quantity} (${a.energyNode})`.padEnd(22)} ${fmt(a.recovered)}   true ${fmt(a.truth)}`);
+  if (s.outDir) lines.push(`run folder: ${s.outDir}`);
+  return lines.join('\n');
+}
+
+function describeCatalog(): string {
+  const lines: string[] = [];
+  for (const def of catalog.types) {
+    lines.push(`${def.type}  ·  ${def.title}  (${def.category}, version ${def.version})`);
+    lines.push(...wrap(def.doc, 96).map((l) => `    ${l}`));
+    if (def.reference) lines.push(`    Reference: ${def.reference}`);
+    const ports = (kind: string, map: Record<string, { type: keyof typeof PORT_TYPES; title: string; optional?: boolean }>) =>
+      Object.entries(map).map(([name, p]) => `    ${kind} ${name}: ${PORT_TYPES[p.type].title}${p.optional ? ' (optional)' : ''}`);
+    lines.push(...ports('in ', def.inputs), ...ports('out', def.outputs));
+    for (const [name, spec] of Object.entries(def.params)) {
+      lines.push(`    --set ${name}=…  ${spec.title}: ${describeSpec(spec)}`);
+      lines.push(...wrap(spec.doc, 88).map((l) => `          ${l}`));
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+function positiveInt(flag: string) {
+  return (text: string): number => {
+    const v = Number(text);
+    if (!Number.isInteger(v) || v < 1) throw new UsageError(`${flag} takes a whole number ≥ 1, got "${text}"`);
+    return v;
+  };
+}
+
+function seedValue(text: string): number {
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 0 || v > 2 ** 32 - 1) throw new UsageError(`--seed takes a whole number from 0 to 4294967295, got "${text}"`);
+  return v;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+}

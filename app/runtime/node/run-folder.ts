@@ -1,0 +1,85 @@
+// The run folder: everything a run leaves behind, written from its events as they come, so a run
+// that fails or is cancelled keeps all it did up to then.
+//   graph.ebm.json   the graph as run (after --set and --seed)
+//   metrics.jsonl    one line per log step: {"step": N, "loss": …, …}
+//   snapshots.jsonl  each monitor snapshot (energy grid, samples, held-out data)
+//   samples.csv      the last samples drawn, one point per line
+//   summary.json     status, final metrics, recovered vs known answers, error
+//   loss.png, samples.png   the pictures (one samples picture per 2D monitor)
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GraphDocument } from '../../graph/document.ts';
+import { serializeGraph } from '../../graph/serialize.ts';
+import { lossPng, samplesPng } from '../../plot/node/png.ts';
+import type { MetricsRow } from '../../plot/curves.ts';
+import type { PlotRequest, RunEvent, Snapshot, Summary } from '../events.ts';
+
+export class RunFolder {
+  private readonly rows: MetricsRow[] = [];
+  private readonly lastSnapshot = new Map<string, Snapshot>();
+  private plots: PlotRequest[] = [];
+  private entropy: number | undefined;
+
+  constructor(
+    readonly dir: string,
+    document: GraphDocument,
+  ) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'graph.ebm.json'), serializeGraph(document));
+    writeFileSync(join(dir, 'metrics.jsonl'), '');
+  }
+
+  onEvent(event: RunEvent): void {
+    switch (event.type) {
+      case 'started':
+        this.plots = event.plots;
+        return;
+      case 'progress': {
+        const row = { step: event.step, ...event.metrics };
+        this.rows.push(row);
+        appendFileSync(join(this.dir, 'metrics.jsonl'), `${JSON.stringify(row)}\n`);
+        return;
+      }
+      case 'snapshot':
+        this.lastSnapshot.set(event.snapshot.nodeId, event.snapshot);
+        appendFileSync(join(this.dir, 'snapshots.jsonl'), `${JSON.stringify(event.snapshot)}\n`);
+        return;
+      case 'finished':
+        this.finish(event.summary);
+        return;
+      case 'failed':
+        if (event.summary) this.finish(event.summary);
+        return;
+    }
+  }
+
+  private finish(summary: Summary): void {
+    const entropies = Object.values(summary.truth).flatMap((t) => (typeof t.entropy === 'number' ? [t.entropy] : []));
+    this.entropy = entropies.length === 1 ? entropies[0] : undefined;
+    writeFileSync(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    const snapshots = [...this.lastSnapshot.values()];
+    const last = snapshots.at(-1);
+    if (last) {
+      const lines = ['x,y'];
+      for (let i = 0; i + 1 < last.samples.length; i += 2) lines.push(`${last.samples[i]},${last.samples[i + 1]}`);
+      writeFileSync(join(this.dir, 'samples.csv'), `${lines.join('\n')}\n`);
+    }
+    // Pictures last: a figure that cannot be drawn must not cost the numbers above.
+    const curves = this.plots.find((p) => p.kind === 'curves');
+    if (this.rows.length > 0) {
+      const title = `${summary.title} · ${summary.status} at step ${summary.steps}`;
+      writeFileSync(
+        join(this.dir, 'loss.png'),
+        lossPng(this.rows, {
+          title,
+          ...(curves?.kind === 'curves' ? { smoothing: curves.smoothing } : {}),
+          ...(this.entropy !== undefined ? { entropy: this.entropy } : {}),
+        }),
+      );
+    }
+    for (const s of snapshots) {
+      const name = snapshots.length === 1 ? 'samples.png' : `samples-${s.nodeId}.png`;
+      writeFileSync(join(this.dir, name), samplesPng(s, { title: `${summary.title} · step ${s.step}` }));
+    }
+  }
+}

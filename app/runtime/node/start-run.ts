@@ -1,0 +1,102 @@
+// startRun: trains a graph on a worker thread and streams its events. The one way the CLI, the
+// app's hosts and the tests run a graph.
+import { Worker } from 'node:worker_threads';
+import { error } from '../../diagnostics.ts';
+import type { GraphDocument } from '../../graph/document.ts';
+import type { RunEvent, Summary } from '../events.ts';
+import type { BackendPreference } from './backend.ts';
+
+export interface RunRequest {
+  document: GraphDocument;
+  backend?: BackendPreference;
+  /** Overrides every trainer's step count. */
+  steps?: number;
+  /** Run folder; none is written when absent. */
+  outDir?: string;
+  runId?: string;
+}
+
+/** What the worker receives. */
+export interface WorkerInput {
+  document: GraphDocument;
+  backend: BackendPreference;
+  steps?: number;
+  outDir?: string;
+  runId: string;
+  /** One Int32: set to 1 to stop at the next step. */
+  cancel: SharedArrayBuffer;
+}
+
+export interface RunHandle {
+  /** Every event in order; ends after `finished` or `failed`. */
+  readonly events: AsyncIterable<RunEvent>;
+  /** Stops at the next step boundary; the run ends as cancelled with its folder complete. */
+  cancel(): void;
+  /** The summary of the run, however it ended. Never rejects. */
+  readonly done: Promise<{ summary?: Summary; failure?: RunEvent & { type: 'failed' } }>;
+}
+
+/** How long a cancelled run may take to reach a step boundary before its thread is ended. */
+const CANCEL_GRACE_MS = 30_000;
+
+export function startRun(request: RunRequest): RunHandle {
+  const cancel = new SharedArrayBuffer(4);
+  const input: WorkerInput = {
+    document: request.document,
+    backend: request.backend ?? 'auto',
+    runId: request.runId ?? `run-${Date.now().toString(36)}`,
+    cancel,
+    ...(request.steps !== undefined ? { steps: request.steps } : {}),
+    ...(request.outDir ? { outDir: request.outDir } : {}),
+  };
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input, execArgv: [] });
+
+  const queue: RunEvent[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  let resolveDone!: (v: { summary?: Summary; failure?: RunEvent & { type: 'failed' } }) => void;
+  const done = new Promise<{ summary?: Summary; failure?: RunEvent & { type: 'failed' } }>((r) => (resolveDone = r));
+  let killTimer: NodeJS.Timeout | undefined;
+
+  const push = (event: RunEvent) => {
+    if (ended) return;
+    queue.push(event);
+    if (event.type === 'finished' || event.type === 'failed') {
+      ended = true;
+      resolveDone(event.type === 'finished' ? { summary: event.summary } : { ...(event.summary ? { summary: event.summary } : {}), failure: event });
+      clearTimeout(killTimer);
+      void worker.terminate();
+    }
+    wake?.();
+  };
+  worker.on('message', (event: RunEvent) => push(event));
+  worker.on('error', (e) => push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training thread crashed: ${e.message}`) }));
+  worker.on('exit', (code) => {
+    if (!ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training thread exited (code ${code}) before the run ended`) });
+  });
+
+  const events: AsyncIterable<RunEvent> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queue.length) {
+          const e = queue.shift()!;
+          yield e;
+        }
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+    },
+  };
+
+  return {
+    events,
+    done,
+    cancel() {
+      Atomics.store(new Int32Array(cancel), 0, 1);
+      killTimer ??= setTimeout(() => {
+        push({ type: 'failed', diagnostic: error('RUN_UNRESPONSIVE', `the run did not stop within ${CANCEL_GRACE_MS / 1000} s of being cancelled; its thread was ended`) });
+      }, CANCEL_GRACE_MS);
+    },
+  };
+}

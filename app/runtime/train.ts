@@ -1,0 +1,223 @@
+// The training loop: builds a compiled plan into live nodes, runs the trainers step by step,
+// evaluates the monitors, and streams events. Nothing here touches files or threads: the run
+// folder and the worker listen to the events (app/runtime/node/).
+import * as tf from '@tensorflow/tfjs-core';
+import type { Plan } from '../compile/compile.ts';
+import { error, type Diagnostic } from '../diagnostics.ts';
+import type { BuildContext, InputValues, Monitor, PortMap, PortValues, Trainer } from '../../nodes/define.ts';
+import type { BackendName, RunEvent, Summary } from './events.ts';
+import { Rng } from './rng.ts';
+
+export interface RunOptions {
+  backend: BackendName;
+  backendNotes?: string[];
+  runId: string;
+  /** Overrides every trainer's step count. */
+  steps?: number;
+  /** Polled once per step; true ends the run as cancelled. */
+  shouldStop?: () => boolean;
+  emit: (event: RunEvent) => void;
+  outDir?: string;
+}
+
+/** Thrown inside the loop to stop with a diagnostic; anything else becomes RUN_ERROR. */
+class RunFailure extends Error {
+  constructor(readonly diagnostic: Diagnostic) {
+    super(diagnostic.message);
+  }
+}
+
+interface TrainerState {
+  trainer: Trainer;
+  name: string;
+  /** Sums of each metric since the last log line, for the logged averages. */
+  sums: Map<string, number>;
+  count: number;
+}
+
+export async function runPlan(plan: Plan, options: RunOptions): Promise<Summary> {
+  const doc = plan.document;
+  const started = performance.now();
+  const disposables: { dispose(): void }[] = [];
+  const monitors: Monitor[] = [];
+  const outputs = new Map<string, Record<string, PortValues[keyof PortValues]>>();
+  const root = new Rng(doc.seed);
+  const final: Record<string, number> = {};
+  let stepsDone = 0;
+  let totalSteps = 0;
+
+  const summary = (status: Summary['status'], diagnostic?: Diagnostic): Summary => {
+    const seconds = (performance.now() - started) / 1000;
+    const readouts: Summary['readouts'] = {};
+    const truth: Summary['truth'] = {};
+    for (const node of plan.nodes) {
+      const out = outputs.get(node.id);
+      const energy = out?.energy as PortValues['energy'] | undefined;
+      const data = out?.data as PortValues['dataset'] | undefined;
+      if (node.def.category === 'energy' && energy?.readouts) readouts[node.id] = energy.readouts();
+      if (node.def.category === 'data' && data) truth[node.id] = { ...(data.truth ?? {}), ...(data.entropy !== undefined ? { entropy: data.entropy } : {}) };
+    }
+    const knownAnswers: Summary['knownAnswers'] = [];
+    for (const id of plan.trainers) {
+      const objective = (outputs.get(id)?.trainer as Trainer | undefined)?.optimizer.objective;
+      const recovered = objective && readouts[objective.energy.nodeId];
+      const known = objective && truth[objective.data.nodeId];
+      if (!recovered || !known) continue;
+      for (const quantity of Object.keys(recovered))
+        if (quantity in known)
+          knownAnswers.push({ quantity, energyNode: objective.energy.nodeId, dataNode: objective.data.nodeId, recovered: recovered[quantity]!, truth: known[quantity]! });
+    }
+    return {
+      status,
+      title: doc.metadata.title,
+      seed: doc.seed,
+      backend: options.backend,
+      steps: stepsDone,
+      totalSteps,
+      seconds,
+      stepsPerSecond: seconds > 0 ? stepsDone / seconds : 0,
+      final: { ...final },
+      readouts,
+      truth,
+      knownAnswers,
+      ...(diagnostic ? { error: diagnostic } : {}),
+      ...(options.outDir ? { outDir: options.outDir } : {}),
+    };
+  };
+
+  try {
+    // Build every node, inputs first.
+    for (const node of plan.nodes) {
+      const ctx: BuildContext = {
+        nodeId: node.id,
+        rng: root.split(node.id),
+        track: (d) => (disposables.push(d), d),
+        monitor: (m) => monitors.push(m),
+      };
+      const inputs = Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, outputs.get(ref.node)?.[ref.port]]));
+      try {
+        outputs.set(node.id, node.def.build(ctx, node.params, inputs as InputValues<PortMap>) as Record<string, PortValues[keyof PortValues]>);
+      } catch (e) {
+        throw new RunFailure(error('NODE_BUILD_FAILED', `${node.name} (${node.def.title}) could not be set up: ${messageOf(e)}`, { nodeId: node.id }));
+      }
+    }
+
+    const states: TrainerState[] = plan.trainers.map((id) => ({
+      trainer: outputs.get(id)!.trainer as Trainer,
+      name: plan.nodes.find((n) => n.id === id)!.name,
+      sums: new Map(),
+      count: 0,
+    }));
+    const prefix = (s: TrainerState, key: string) => (states.length > 1 ? `${s.name}/${key}` : key);
+    const stepsOf = (s: TrainerState) => options.steps ?? s.trainer.steps;
+    totalSteps = Math.max(...states.map(stepsOf));
+
+    options.emit({
+      type: 'started',
+      runId: options.runId,
+      backend: options.backend,
+      backendNotes: options.backendNotes ?? [],
+      totalSteps,
+      plots: monitors.flatMap((m) => (m.plot ? [m.plot] : [])),
+      ...(options.outDir ? { outDir: options.outDir } : {}),
+    });
+
+    let lastLogTime = performance.now();
+    let lastLogStep = 0;
+    for (let step = 1; step <= totalSteps; step++) {
+      if (options.shouldStop?.()) break;
+      const row: Record<string, number> = {};
+      let log = step === totalSteps;
+      let snapshot = step === totalSteps;
+      for (const s of states) {
+        if (step > stepsOf(s)) continue;
+        await trainStep(s, step, plan);
+        const last = step === stepsOf(s);
+        if (step % s.trainer.logEvery === 0 || last) log = true;
+        if (step % s.trainer.snapshotEvery === 0 || last) snapshot = true;
+      }
+      stepsDone = step;
+      if (!log && !snapshot) continue;
+      for (const s of states) {
+        if (s.count === 0) continue;
+        for (const [k, v] of s.sums) row[prefix(s, k)] = v / s.count;
+        s.sums.clear();
+        s.count = 0;
+      }
+      if (snapshot) {
+        for (const m of monitors) {
+          const report = await evaluateMonitor(m, step, plan);
+          const s = states.find((st) => st.trainer === m.trainer);
+          for (const [k, v] of Object.entries(report.metrics)) row[s ? prefix(s, k) : k] = v;
+          if (report.snapshot) options.emit({ type: 'snapshot', snapshot: report.snapshot });
+        }
+      }
+      Object.assign(final, row);
+      const now = performance.now();
+      options.emit({ type: 'progress', step, totalSteps, metrics: row, stepsPerSecond: ((step - lastLogStep) * 1000) / Math.max(now - lastLogTime, 1e-3) });
+      lastLogTime = now;
+      lastLogStep = step;
+    }
+    const result = summary(stepsDone < totalSteps ? 'cancelled' : 'completed');
+    options.emit({ type: 'finished', summary: result });
+    return result;
+  } catch (e) {
+    const diagnostic = e instanceof RunFailure ? e.diagnostic : error('RUN_ERROR', `the run stopped at step ${stepsDone + 1}: ${messageOf(e)}`, { step: stepsDone + 1 });
+    const result = summary('failed', diagnostic);
+    options.emit({ type: 'failed', diagnostic, summary: result });
+    return result;
+  } finally {
+    for (const d of disposables) d.dispose();
+  }
+}
+
+/** One optimizer step of one trainer; its metrics are read back (one transfer) and checked. */
+async function trainStep(s: TrainerState, step: number, plan: Plan): Promise<void> {
+  let metrics: Record<string, tf.Scalar>;
+  try {
+    metrics = await s.trainer.optimizer.step(s.trainer.batchSize);
+  } catch (e) {
+    const objective = s.trainer.optimizer.objective;
+    throw new RunFailure(error('STEP_FAILED', `step ${step} failed in ${nodeName(plan, objective.nodeId)}: ${messageOf(e)}`, { nodeId: objective.nodeId, step }));
+  }
+  const names = Object.keys(metrics);
+  const packed = tf.stack(Object.values(metrics));
+  tf.dispose(Object.values(metrics));
+  const values = await packed.data();
+  packed.dispose();
+  const value: Record<string, number> = {};
+  names.forEach((n, i) => (value[n] = values[i]!));
+  const bad = names.filter((n) => !Number.isFinite(value[n]));
+  if (bad.length) throw new RunFailure(nonFiniteDiagnostic(s, step, value, plan));
+  for (const n of names) s.sums.set(n, (s.sums.get(n) ?? 0) + value[n]!);
+  s.count++;
+}
+
+/** Names the node most likely at fault when a step's numbers stop being finite. */
+function nonFiniteDiagnostic(s: TrainerState, step: number, v: Record<string, number>, plan: Plan): Diagnostic {
+  const { objective } = s.trainer.optimizer;
+  const show = (k: string) => `${k} = ${v[k]}`;
+  const where = (nodeId: string) => ({ nodeId, step });
+  if ('e_data' in v && !Number.isFinite(v.e_data))
+    return error('NON_FINITE', `at step ${step} the energy of the data became ${v.e_data} in ${nodeName(plan, objective.energy.nodeId)}: the parameters diverged. Lower the learning rate, clip the gradient norm, or raise the energy L2 term.`, where(objective.energy.nodeId));
+  if ('e_samples' in v && !Number.isFinite(v.e_samples) && objective.sampler)
+    return error('NON_FINITE', `at step ${step} the samples of ${nodeName(plan, objective.sampler.nodeId)} diverged (${show('e_samples')}). Lower its step size or clip its gradient.`, where(objective.sampler.nodeId));
+  if ('grad_norm' in v && !Number.isFinite(v.grad_norm))
+    return error('NON_FINITE', `at step ${step} the gradient became ${v.grad_norm} in ${nodeName(plan, s.trainer.optimizer.nodeId)}. Lower the learning rate or clip the gradient norm.`, where(s.trainer.optimizer.nodeId));
+  return error('NON_FINITE', `at step ${step} the loss of ${nodeName(plan, objective.nodeId)} became ${v.loss}. Lower the learning rate or clip the gradient norm.`, where(objective.nodeId));
+}
+
+async function evaluateMonitor(m: Monitor, step: number, plan: Plan) {
+  try {
+    return await m.evaluate(step);
+  } catch (e) {
+    throw new RunFailure(error('MONITOR_FAILED', `${nodeName(plan, m.nodeId)} failed to evaluate at step ${step}: ${messageOf(e)}`, { nodeId: m.nodeId, step }));
+  }
+}
+
+const nodeName = (plan: Plan, id: string): string => {
+  const n = plan.nodes.find((p) => p.id === id);
+  return n ? `"${n.name}" (${n.def.title})` : `"${id}"`;
+};
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));

@@ -1,0 +1,93 @@
+// Runs on a worker thread: the event stream, the run folder, cancellation and failures.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { GraphDocument } from '../../../app/graph/document.ts';
+import { parseGraph } from '../../../app/graph/parse.ts';
+import type { RunEvent } from '../../../app/runtime/events.ts';
+import { startRun } from '../../../app/runtime/node/start-run.ts';
+
+function gaussian(edit: (doc: GraphDocument) => void = () => {}): GraphDocument {
+  const doc = parseGraph(readFileSync('examples/gaussian-ml.ebm.json', 'utf8')).document!;
+  edit(doc);
+  return doc;
+}
+const setParam = (doc: GraphDocument, id: string, params: Record<string, unknown>) => {
+  const node = doc.nodes.find((n) => n.id === id)!;
+  node.params = { ...node.params, ...params };
+};
+
+async function collect(events: AsyncIterable<RunEvent>): Promise<RunEvent[]> {
+  const all: RunEvent[] = [];
+  for await (const e of events) all.push(e);
+  return all;
+}
+
+test('a run on a worker streams started, progress and finished, and writes its folder', async () => {
+  const outDir = join(mkdtempSync(join(tmpdir(), 'ebm-run-')), 'run');
+  const handle = startRun({ document: gaussian(), backend: 'cpu', steps: 30, outDir });
+  const events = await collect(handle.events);
+  assert.equal(events[0]?.type, 'started');
+  if (events[0]?.type === 'started') assert.equal(events[0].backend, 'cpu');
+  assert.equal(events.filter((e) => e.type === 'progress').length, 3);
+  const last = events.at(-1);
+  assert.equal(last?.type, 'finished');
+  const { summary } = await handle.done;
+  assert.equal(summary?.status, 'completed');
+  for (const f of ['graph.ebm.json', 'metrics.jsonl', 'summary.json', 'loss.png']) assert.ok(existsSync(join(outDir, f)), `${f} is written`);
+  const rows = readFileSync(join(outDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number });
+  assert.deepEqual(rows.map((r) => r.step), [10, 20, 30]);
+  assert.equal(JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')).status, 'completed');
+  assert.deepEqual(parseGraph(readFileSync(join(outDir, 'graph.ebm.json'), 'utf8')).document, gaussian());
+});
+
+test('cancelling a worker run ends it as cancelled, with a complete folder', async () => {
+  const outDir = join(mkdtempSync(join(tmpdir(), 'ebm-run-')), 'run');
+  const handle = startRun({ document: gaussian((d) => setParam(d, 'trainer', { logEvery: 1 })), backend: 'cpu', steps: 100000, outDir });
+  const events: RunEvent[] = [];
+  for await (const e of handle.events) {
+    events.push(e);
+    if (e.type === 'progress' && e.step === 5) handle.cancel();
+  }
+  const { summary } = await handle.done;
+  assert.equal(summary?.status, 'cancelled');
+  assert.ok(summary!.steps >= 5 && summary!.steps < 100, `stopped at step ${summary!.steps}`);
+  const saved = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
+  assert.equal(saved.status, 'cancelled');
+  assert.equal(readFileSync(join(outDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, summary!.steps);
+});
+
+test('a diverging worker run fails with a diagnostic and keeps its folder up to the failure', async () => {
+  const outDir = join(mkdtempSync(join(tmpdir(), 'ebm-run-')), 'run');
+  const doc = gaussian((d) => {
+    setParam(d, 'energy', { initVariance: 1e-6 });
+    setParam(d, 'sampler', { stepSize: 1 });
+  });
+  const handle = startRun({ document: doc, backend: 'cpu', steps: 50, outDir });
+  const events = await collect(handle.events);
+  const last = events.at(-1);
+  assert.equal(last?.type, 'failed');
+  const { failure, summary } = await handle.done;
+  assert.equal(failure?.diagnostic.code, 'NON_FINITE');
+  assert.equal(summary?.status, 'failed');
+  const saved = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
+  assert.equal(saved.status, 'failed');
+  assert.equal(saved.error.nodeId, 'sampler');
+  assert.ok(existsSync(join(outDir, 'graph.ebm.json')));
+});
+
+test('a graph that does not compile fails before training, with the compiler’s diagnostics', async () => {
+  const doc = gaussian((d) => {
+    d.edges = d.edges.filter((e) => e.target.port !== 'sampler');
+  });
+  const handle = startRun({ document: doc, backend: 'cpu', steps: 5 });
+  const events = await collect(handle.events);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]?.type, 'failed');
+  if (events[0]?.type === 'failed') {
+    assert.equal(events[0].diagnostic.code, 'INPUT_UNCONNECTED');
+    assert.equal(events[0].diagnostic.nodeId, 'objective');
+  }
+});
