@@ -91,3 +91,21 @@ test('a graph that does not compile fails before training, with the compiler’s
     assert.equal(events[0].diagnostic.nodeId, 'objective');
   }
 });
+
+test('two worker runs of the same graph and seed on wasm write the same metrics, bit for bit', async () => {
+  const doc = parseGraph(readFileSync('examples/8gaussians-pcd.ebm.json', 'utf8')).document!;
+  setParam(doc, 'energy', { hidden: [32, 32] });
+  setParam(doc, 'sampler', { steps: 5, bufferSize: 1000 });
+  setParam(doc, 'trainer', { batchSize: 64, logEvery: 5, snapshotEvery: 20 });
+  setParam(doc, 'density', { samples: 100 });
+  const metrics: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const outDir = join(mkdtempSync(join(tmpdir(), 'ebm-run-')), 'run');
+    const handle = startRun({ document: doc, backend: 'wasm', steps: 20, outDir });
+    await collect(handle.events);
+    assert.equal((await handle.done).summary?.backend, 'wasm');
+    metrics.push(readFileSync(join(outDir, 'metrics.jsonl'), 'utf8') + readFileSync(join(outDir, 'samples.csv'), 'utf8'));
+  }
+  assert.ok(metrics[0]!.includes('"nll"'));
+  assert.equal(metrics[0], metrics[1]);
+});
