@@ -7,16 +7,20 @@
 // to the hand-written tfjs loop. Contenders:
 //   hand-written tfjs           bench/handwritten.ts, on the selected backend
 //   hand-written, unfixed       the same with tfjs's own wasm matMul kernels (--unfixed, wasm only)
-//   graph runtime               the slot below, for the lead to fill
+//   graph runtime               bench/reference-workload.ebm.json run by the training runtime
 //   pytorch                     ref_torch.py in Debian's python3-torch, one subprocess per round
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend, type BackendPreference } from '../app/runtime/node/backend.ts';
-import { BACKENDS } from '../app/runtime/events.ts';
+import { BACKENDS, type BackendName } from '../app/runtime/events.ts';
+import { compile } from '../app/compile/compile.ts';
+import { parseGraph } from '../app/graph/parse.ts';
+import { TrainingSession } from '../app/runtime/train.ts';
+import { catalog } from '../nodes/catalog.ts';
 import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from '../app/runtime/wasm-matmul.ts';
 import { createHandwrittenLoop, type Loop } from './handwritten.ts';
 
@@ -26,15 +30,30 @@ export interface Contender {
   createLoop(seed: number): Promise<{ step(): Promise<number>; dispose(): void }>;
 }
 
-// ─── GRAPH RUNTIME SLOT ────────────────────────────────────────────────────────────────────────────
-// The lead plugs the graph runtime in here: return a Contender whose createLoop(seed) compiles the
-// reference graph (8 gaussians; MLP 2-128-128-128-1, swish; Langevin K=20, eps=0.01, replay buffer
-// 10000, 5% restarts; alpha=0.1; Adam 1e-3; batch 256) and whose step() runs one training step and
-// resolves to the loss. Until then this returns undefined and the table leaves the row out.
-async function graphRuntimeContender(): Promise<Contender | undefined> {
-  return undefined;
+/**
+ * The graph runtime: bench/reference-workload.ebm.json compiled and built by the same code as a
+ * run (TrainingSession), stepped one training step at a time, events included.
+ */
+async function graphRuntimeContender(): Promise<Contender> {
+  const file = resolve(dirname(fileURLToPath(import.meta.url)), 'reference-workload.ebm.json');
+  const { document, diagnostics } = parseGraph(readFileSync(file, 'utf8'));
+  if (!document) throw new Error(`${file}: ${diagnostics.map((d) => d.message).join('; ')}`);
+  return {
+    name: 'graph runtime',
+    async createLoop(seed) {
+      const { plan, diagnostics: problems } = compile({ ...document, seed }, catalog);
+      if (!plan) throw new Error(`${file}: ${problems.map((d) => d.message).join('; ')}`);
+      const session = TrainingSession.create(plan, { backend: tf.getBackend() as BackendName, runId: 'bench', emit: () => {} });
+      return {
+        async step() {
+          await session.advance();
+          return session.lastMetrics.loss ?? NaN;
+        },
+        dispose: () => session.dispose(),
+      };
+    },
+  };
 }
-// ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 const handwritten: Contender = {
   name: 'hand-written tfjs',
@@ -191,9 +210,7 @@ async function main(): Promise<void> {
     if (choice.name === 'wasm') contenders.push(handwrittenUnfixed);
     else skipped.push({ name: handwrittenUnfixed.name, reason: `--unfixed applies to the wasm backend, not ${choice.name}` });
   }
-  const graph = await graphRuntimeContender();
-  if (graph) contenders.push(graph);
-  else skipped.push({ name: 'graph runtime', reason: 'not plugged in yet (bench/bench.ts, graphRuntimeContender)' });
+  contenders.push(await graphRuntimeContender());
 
   const runners: Runner[] = [];
   for (const c of contenders) runners.push(await inProcess(c, seed, warmup));

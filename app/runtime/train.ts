@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Plan } from '../compile/compile.ts';
 import { error, type Diagnostic } from '../diagnostics.ts';
 import type { BuildContext, InputValues, Monitor, PortMap, PortValues, Trainer } from '../../nodes/define.ts';
-import type { BackendName, RunEvent, Summary } from './events.ts';
+import type { BackendName, PlotRequest, RunEvent, Summary } from './events.ts';
 import { Rng } from './rng.ts';
 
 export interface RunOptions {
@@ -33,142 +33,221 @@ interface TrainerState {
   /** Sums of each metric since the last log line, for the logged averages. */
   sums: Map<string, number>;
   count: number;
+  /** The last step's values. */
+  last: Record<string, number>;
 }
 
-export async function runPlan(plan: Plan, options: RunOptions): Promise<Summary> {
-  const doc = plan.document;
-  const started = performance.now();
-  const disposables: { dispose(): void }[] = [];
-  const monitors: Monitor[] = [];
-  const outputs = new Map<string, Record<string, PortValues[keyof PortValues]>>();
-  const root = new Rng(doc.seed);
-  const final: Record<string, number> = {};
-  let stepsDone = 0;
-  let totalSteps = 0;
+/**
+ * A plan built into live nodes, advanced one step at a time. `runPlan` drives it to the end; the
+ * benchmark drives it step by step, so that it measures exactly this code.
+ */
+export class TrainingSession {
+  readonly totalSteps: number;
+  /** Steps completed. */
+  step = 0;
+  private readonly started = performance.now();
+  private readonly final: Record<string, number> = {};
+  private lastLogTime = performance.now();
+  private lastLogStep = 0;
 
-  const summary = (status: Summary['status'], diagnostic?: Diagnostic): Summary => {
-    const seconds = (performance.now() - started) / 1000;
-    const readouts: Summary['readouts'] = {};
-    const truth: Summary['truth'] = {};
-    for (const node of plan.nodes) {
-      const out = outputs.get(node.id);
-      const energy = out?.energy as PortValues['energy'] | undefined;
-      const data = out?.data as PortValues['dataset'] | undefined;
-      if (node.def.category === 'energy' && energy?.readouts) readouts[node.id] = energy.readouts();
-      if (node.def.category === 'data' && data) truth[node.id] = { ...(data.truth ?? {}), ...(data.entropy !== undefined ? { entropy: data.entropy } : {}) };
-    }
-    const knownAnswers: Summary['knownAnswers'] = [];
-    for (const id of plan.trainers) {
-      const objective = (outputs.get(id)?.trainer as Trainer | undefined)?.optimizer.objective;
-      const recovered = objective && readouts[objective.energy.nodeId];
-      const known = objective && truth[objective.data.nodeId];
-      if (!recovered || !known) continue;
-      for (const quantity of Object.keys(recovered))
-        if (quantity in known)
-          knownAnswers.push({ quantity, energyNode: objective.energy.nodeId, dataNode: objective.data.nodeId, recovered: recovered[quantity]!, truth: known[quantity]! });
-    }
-    return {
-      status,
-      title: doc.metadata.title,
-      seed: doc.seed,
-      backend: options.backend,
-      steps: stepsDone,
-      totalSteps,
-      seconds,
-      stepsPerSecond: seconds > 0 ? stepsDone / seconds : 0,
-      final: { ...final },
-      readouts,
-      truth,
-      knownAnswers,
-      ...(diagnostic ? { error: diagnostic } : {}),
-      ...(options.outDir ? { outDir: options.outDir } : {}),
-    };
-  };
+  private constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions,
+    private readonly outputs: Map<string, Record<string, PortValues[keyof PortValues]>>,
+    private readonly states: TrainerState[],
+    private readonly monitors: Monitor[],
+    private readonly disposables: { dispose(): void }[],
+  ) {
+    this.totalSteps = Math.max(0, ...states.map((s) => this.stepsOf(s)));
+  }
 
-  try {
-    // Build every node, inputs first.
-    for (const node of plan.nodes) {
-      const ctx: BuildContext = {
-        nodeId: node.id,
-        rng: root.split(node.id),
-        track: (d) => (disposables.push(d), d),
-        monitor: (m) => monitors.push(m),
-      };
-      const inputs = Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, outputs.get(ref.node)?.[ref.port]]));
-      try {
-        outputs.set(node.id, node.def.build(ctx, node.params, inputs as InputValues<PortMap>) as Record<string, PortValues[keyof PortValues]>);
-      } catch (e) {
-        throw new RunFailure(error('NODE_BUILD_FAILED', `${node.name} (${node.def.title}) could not be set up: ${messageOf(e)}`, { nodeId: node.id }));
+  /** Builds every node, inputs first. Throws RunFailure naming the node that could not be built. */
+  static create(plan: Plan, options: RunOptions): TrainingSession {
+    const disposables: { dispose(): void }[] = [];
+    const monitors: Monitor[] = [];
+    const outputs = new Map<string, Record<string, PortValues[keyof PortValues]>>();
+    const root = new Rng(plan.document.seed);
+    try {
+      for (const node of plan.nodes) {
+        const ctx: BuildContext = {
+          nodeId: node.id,
+          rng: root.split(node.id),
+          track: (d) => (disposables.push(d), d),
+          monitor: (m) => monitors.push(m),
+        };
+        const inputs = Object.fromEntries(Object.entries(node.inputs).map(([port, ref]) => [port, outputs.get(ref.node)?.[ref.port]]));
+        try {
+          outputs.set(node.id, node.def.build(ctx, node.params, inputs as InputValues<PortMap>) as Record<string, PortValues[keyof PortValues]>);
+        } catch (e) {
+          throw new RunFailure(error('NODE_BUILD_FAILED', `${node.name} (${node.def.title}) could not be set up: ${messageOf(e)}`, { nodeId: node.id }));
+        }
       }
+    } catch (e) {
+      for (const d of disposables) d.dispose();
+      throw e;
     }
-
     const states: TrainerState[] = plan.trainers.map((id) => ({
       trainer: outputs.get(id)!.trainer as Trainer,
       name: plan.nodes.find((n) => n.id === id)!.name,
       sums: new Map(),
       count: 0,
+      last: {},
     }));
-    const prefix = (s: TrainerState, key: string) => (states.length > 1 ? `${s.name}/${key}` : key);
-    const stepsOf = (s: TrainerState) => options.steps ?? s.trainer.steps;
-    totalSteps = Math.max(...states.map(stepsOf));
+    return new TrainingSession(plan, options, outputs, states, monitors, disposables);
+  }
 
+  get plots(): PlotRequest[] {
+    return this.monitors.flatMap((m) => (m.plot ? [m.plot] : []));
+  }
+
+  /** The last step's raw metrics of the first trainer (the benchmark reads its loss). */
+  get lastMetrics(): Record<string, number> {
+    return this.states[0]?.last ?? {};
+  }
+
+  private stepsOf(s: TrainerState): number {
+    return this.options.steps ?? s.trainer.steps;
+  }
+
+  private prefix(s: TrainerState, key: string): string {
+    return this.states.length > 1 ? `${s.name}/${key}` : key;
+  }
+
+  /** One step of every trainer still running; logs and evaluates the monitors when it is time. */
+  async advance(): Promise<void> {
+    const step = this.step + 1;
+    let log = step === this.totalSteps;
+    let snapshot = step === this.totalSteps;
+    for (const s of this.states) {
+      if (step > this.stepsOf(s)) continue;
+      await trainStep(s, step, this.plan);
+      const last = step === this.stepsOf(s);
+      if (step % s.trainer.logEvery === 0 || last) log = true;
+      if (step % s.trainer.snapshotEvery === 0 || last) snapshot = true;
+    }
+    this.step = step;
+    if (log || snapshot) await this.report(snapshot);
+  }
+
+  /** Emits a progress event with the averages since the last one, after the monitors when asked. */
+  private async report(withMonitors: boolean): Promise<void> {
+    const row: Record<string, number> = {};
+    for (const s of this.states) {
+      if (s.count === 0) continue;
+      for (const [k, v] of s.sums) row[this.prefix(s, k)] = v / s.count;
+      s.sums.clear();
+      s.count = 0;
+    }
+    if (withMonitors) {
+      for (const m of this.monitors) {
+        const report = await evaluateMonitor(m, this.step, this.plan);
+        const s = this.states.find((st) => st.trainer === m.trainer);
+        for (const [k, v] of Object.entries(report.metrics)) row[s ? this.prefix(s, k) : k] = v;
+        if (report.snapshot) this.options.emit({ type: 'snapshot', snapshot: report.snapshot });
+      }
+    }
+    Object.assign(this.final, row);
+    const now = performance.now();
+    const stepsPerSecond = ((this.step - this.lastLogStep) * 1000) / Math.max(now - this.lastLogTime, 1e-3);
+    this.options.emit({ type: 'progress', step: this.step, totalSteps: this.totalSteps, metrics: row, stepsPerSecond });
+    this.lastLogTime = now;
+    this.lastLogStep = this.step;
+  }
+
+  summary(status: Summary['status'], diagnostic?: Diagnostic): Summary {
+    return summarise(this.plan, this.options, this.outputs, {
+      status,
+      steps: this.step,
+      totalSteps: this.totalSteps,
+      seconds: (performance.now() - this.started) / 1000,
+      final: this.final,
+      ...(diagnostic ? { diagnostic } : {}),
+    });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+  }
+}
+
+/** Builds the plan, runs every trainer to its last step (or a cancel), and streams the events. */
+export async function runPlan(plan: Plan, options: RunOptions): Promise<Summary> {
+  let session: TrainingSession | undefined;
+  try {
+    session = TrainingSession.create(plan, options);
     options.emit({
       type: 'started',
       runId: options.runId,
       backend: options.backend,
       backendNotes: options.backendNotes ?? [],
-      totalSteps,
-      plots: monitors.flatMap((m) => (m.plot ? [m.plot] : [])),
+      totalSteps: session.totalSteps,
+      plots: session.plots,
       ...(options.outDir ? { outDir: options.outDir } : {}),
     });
-
-    let lastLogTime = performance.now();
-    let lastLogStep = 0;
-    for (let step = 1; step <= totalSteps; step++) {
-      if (options.shouldStop?.()) break;
-      const row: Record<string, number> = {};
-      let log = step === totalSteps;
-      let snapshot = step === totalSteps;
-      for (const s of states) {
-        if (step > stepsOf(s)) continue;
-        await trainStep(s, step, plan);
-        const last = step === stepsOf(s);
-        if (step % s.trainer.logEvery === 0 || last) log = true;
-        if (step % s.trainer.snapshotEvery === 0 || last) snapshot = true;
-      }
-      stepsDone = step;
-      if (!log && !snapshot) continue;
-      for (const s of states) {
-        if (s.count === 0) continue;
-        for (const [k, v] of s.sums) row[prefix(s, k)] = v / s.count;
-        s.sums.clear();
-        s.count = 0;
-      }
-      if (snapshot) {
-        for (const m of monitors) {
-          const report = await evaluateMonitor(m, step, plan);
-          const s = states.find((st) => st.trainer === m.trainer);
-          for (const [k, v] of Object.entries(report.metrics)) row[s ? prefix(s, k) : k] = v;
-          if (report.snapshot) options.emit({ type: 'snapshot', snapshot: report.snapshot });
-        }
-      }
-      Object.assign(final, row);
-      const now = performance.now();
-      options.emit({ type: 'progress', step, totalSteps, metrics: row, stepsPerSecond: ((step - lastLogStep) * 1000) / Math.max(now - lastLogTime, 1e-3) });
-      lastLogTime = now;
-      lastLogStep = step;
-    }
-    const result = summary(stepsDone < totalSteps ? 'cancelled' : 'completed');
+    while (session.step < session.totalSteps && !options.shouldStop?.()) await session.advance();
+    const result = session.summary(session.step < session.totalSteps ? 'cancelled' : 'completed');
     options.emit({ type: 'finished', summary: result });
     return result;
   } catch (e) {
-    const diagnostic = e instanceof RunFailure ? e.diagnostic : error('RUN_ERROR', `the run stopped at step ${stepsDone + 1}: ${messageOf(e)}`, { step: stepsDone + 1 });
-    const result = summary('failed', diagnostic);
+    const step = (session?.step ?? 0) + 1;
+    const diagnostic = e instanceof RunFailure ? e.diagnostic : error('RUN_ERROR', `the run stopped at step ${step}: ${messageOf(e)}`, { step });
+    const result = session
+      ? session.summary('failed', diagnostic)
+      : summarise(plan, options, new Map(), { status: 'failed', steps: 0, totalSteps: 0, seconds: 0, final: {}, diagnostic });
     options.emit({ type: 'failed', diagnostic, summary: result });
     return result;
   } finally {
-    for (const d of disposables) d.dispose();
+    session?.dispose();
   }
+}
+
+interface Outcome {
+  status: Summary['status'];
+  steps: number;
+  totalSteps: number;
+  seconds: number;
+  final: Record<string, number>;
+  diagnostic?: Diagnostic;
+}
+
+/** The summary: the outcome, each energy's readouts, each data set's truth, and the two side by side. */
+function summarise(plan: Plan, options: RunOptions, outputs: Map<string, Record<string, PortValues[keyof PortValues]>>, o: Outcome): Summary {
+  const readouts: Summary['readouts'] = {};
+  const truth: Summary['truth'] = {};
+  for (const node of plan.nodes) {
+    const out = outputs.get(node.id);
+    const energy = out?.energy as PortValues['energy'] | undefined;
+    const data = out?.data as PortValues['dataset'] | undefined;
+    if (node.def.category === 'energy' && energy?.readouts) readouts[node.id] = energy.readouts();
+    if (node.def.category === 'data' && data) truth[node.id] = { ...(data.truth ?? {}), ...(data.entropy !== undefined ? { entropy: data.entropy } : {}) };
+  }
+  const knownAnswers: Summary['knownAnswers'] = [];
+  for (const id of plan.trainers) {
+    const objective = (outputs.get(id)?.trainer as Trainer | undefined)?.optimizer.objective;
+    const recovered = objective && readouts[objective.energy.nodeId];
+    const known = objective && truth[objective.data.nodeId];
+    if (!recovered || !known) continue;
+    for (const quantity of Object.keys(recovered))
+      if (quantity in known)
+        knownAnswers.push({ quantity, energyNode: objective.energy.nodeId, dataNode: objective.data.nodeId, recovered: recovered[quantity]!, truth: known[quantity]! });
+  }
+  return {
+    status: o.status,
+    title: plan.document.metadata.title,
+    seed: plan.document.seed,
+    backend: options.backend,
+    steps: o.steps,
+    totalSteps: o.totalSteps,
+    seconds: o.seconds,
+    stepsPerSecond: o.seconds > 0 ? o.steps / o.seconds : 0,
+    final: { ...o.final },
+    readouts,
+    truth,
+    knownAnswers,
+    ...(o.diagnostic ? { error: o.diagnostic } : {}),
+    ...(options.outDir ? { outDir: options.outDir } : {}),
+  };
 }
 
 /** One optimizer step of one trainer; its metrics are read back (one transfer) and checked. */
@@ -191,6 +270,7 @@ async function trainStep(s: TrainerState, step: number, plan: Plan): Promise<voi
   if (bad.length) throw new RunFailure(nonFiniteDiagnostic(s, step, value, plan));
   for (const n of names) s.sums.set(n, (s.sums.get(n) ?? 0) + value[n]!);
   s.count++;
+  s.last = value;
 }
 
 /** Names the node most likely at fault when a step's numbers stop being finite. */
