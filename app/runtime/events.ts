@@ -85,6 +85,16 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     stepsPerSecond: z.number(),
   }),
   z.object({ type: z.literal('snapshot'), snapshot: SnapshotSchema }),
+  /** The final samples of a trainer's sampler, drawn when the run ends (completed or cancelled). */
+  z.object({
+    type: z.literal('samples'),
+    step: z.number().int(),
+    trainerId: z.string(),
+    samplerId: z.string(),
+    dim: z.number().int(),
+    /** Row-major, dim numbers per sample. */
+    values: z.array(z.number()),
+  }),
   z.object({ type: z.literal('finished'), summary: SummarySchema }),
   z.object({ type: z.literal('failed'), diagnostic: DiagnosticSchema, summary: SummarySchema.optional() }),
 ]);

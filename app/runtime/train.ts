@@ -20,6 +20,9 @@ export interface RunOptions {
   outDir?: string;
 }
 
+/** How many final samples a run draws per trainer (fewer when the held-out set is smaller). */
+const FINAL_SAMPLES = 1000;
+
 /** Thrown inside the loop to stop with a diagnostic; anything else becomes RUN_ERROR. */
 class RunFailure extends Error {
   constructor(readonly diagnostic: Diagnostic) {
@@ -154,6 +157,26 @@ export class TrainingSession {
     this.lastLogStep = this.step;
   }
 
+  /** Draws each trainer's final samples (chains started at held-out points, no persistent state
+   * touched) and emits them. */
+  async emitFinalSamples(): Promise<void> {
+    for (const s of this.states) {
+      const { sampler, data } = s.trainer.optimizer.objective;
+      if (!sampler) continue;
+      const n = Math.min(FINAL_SAMPLES, data.test.shape[0]);
+      const start = tf.slice(data.test, [0, 0], [n, data.dim]);
+      const rng = new Rng(this.plan.document.seed).split(`final-samples:${s.trainer.nodeId}`);
+      try {
+        const x = await sampler.sample({ data: start, rng, persist: false });
+        const values = Array.from(await x.data());
+        x.dispose();
+        this.options.emit({ type: 'samples', step: this.step, trainerId: s.trainer.nodeId, samplerId: sampler.nodeId, dim: data.dim, values });
+      } finally {
+        start.dispose();
+      }
+    }
+  }
+
   summary(status: Summary['status'], diagnostic?: Diagnostic): Summary {
     return summarise(this.plan, this.options, this.outputs, {
       status,
@@ -186,6 +209,7 @@ export async function runPlan(plan: Plan, options: RunOptions): Promise<Summary>
       ...(options.outDir ? { outDir: options.outDir } : {}),
     });
     while (session.step < session.totalSteps && !options.shouldStop?.()) await session.advance();
+    await session.emitFinalSamples();
     const result = session.summary(session.step < session.totalSteps ? 'cancelled' : 'completed');
     options.emit({ type: 'finished', summary: result });
     return result;

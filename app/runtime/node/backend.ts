@@ -37,9 +37,18 @@ export async function selectBackend(preference: BackendPreference = 'auto'): Pro
       await load(name);
       return { name, notes };
     } catch (e) {
-      const reason = (e instanceof Error ? e.message : String(e)).split('\n')[0];
-      notes.push(`${name} unavailable: ${reason}`);
+      notes.push(`${name} unavailable: ${whyNot(name, e)}`);
     }
   }
   throw new Error(`no backend could be loaded (${notes.join('; ')})`);
+}
+
+/** A reason a person can act on. */
+function whyNot(name: BackendName, e: unknown): string {
+  const code = (e as { code?: string }).code;
+  const message = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  if (name === 'tensorflow' && (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'))
+    return '@tensorflow/tfjs-node is not installed (an optional dependency whose install downloads libtensorflow)';
+  if (name === 'tensorflow') return `@tensorflow/tfjs-node could not load its native library (${message})`;
+  return message;
 }

@@ -3,7 +3,8 @@
 //   graph.ebm.json   the graph as run (after --set and --seed)
 //   metrics.jsonl    one line per log step: {"step": N, "loss": …, …}
 //   snapshots.jsonl  each monitor snapshot (energy grid, samples, held-out data)
-//   samples.csv      the last samples drawn, one point per line
+//   samples.csv      the final samples of the sampler, one point per line (samples-<trainer>.csv
+//                    when the graph has several trainers)
 //   summary.json     status, final metrics, recovered vs known answers, error
 //   loss.png, samples.png   the pictures (one samples picture per 2D monitor)
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import type { PlotRequest, RunEvent, Snapshot, Summary } from '../events.ts';
 export class RunFolder {
   private readonly rows: MetricsRow[] = [];
   private readonly lastSnapshot = new Map<string, Snapshot>();
+  private readonly samplesFiles = new Map<string, string>();
   private plots: PlotRequest[] = [];
   private entropy: number | undefined;
 
@@ -40,6 +42,13 @@ export class RunFolder {
         appendFileSync(join(this.dir, 'metrics.jsonl'), `${JSON.stringify(row)}\n`);
         return;
       }
+      case 'samples': {
+        const header = Array.from({ length: event.dim }, (_, i) => `x${i + 1}`).join(',');
+        const lines = [header];
+        for (let i = 0; i < event.values.length; i += event.dim) lines.push(event.values.slice(i, i + event.dim).join(','));
+        this.samplesFiles.set(event.trainerId, `${lines.join('\n')}\n`);
+        return;
+      }
       case 'snapshot':
         this.lastSnapshot.set(event.snapshot.nodeId, event.snapshot);
         appendFileSync(join(this.dir, 'snapshots.jsonl'), `${JSON.stringify(event.snapshot)}\n`);
@@ -57,13 +66,9 @@ export class RunFolder {
     const entropies = Object.values(summary.truth).flatMap((t) => (typeof t.entropy === 'number' ? [t.entropy] : []));
     this.entropy = entropies.length === 1 ? entropies[0] : undefined;
     writeFileSync(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    for (const [trainer, csv] of this.samplesFiles)
+      writeFileSync(join(this.dir, this.samplesFiles.size === 1 ? 'samples.csv' : `samples-${trainer}.csv`), csv);
     const snapshots = [...this.lastSnapshot.values()];
-    const last = snapshots.at(-1);
-    if (last) {
-      const lines = ['x,y'];
-      for (let i = 0; i + 1 < last.samples.length; i += 2) lines.push(`${last.samples[i]},${last.samples[i + 1]}`);
-      writeFileSync(join(this.dir, 'samples.csv'), `${lines.join('\n')}\n`);
-    }
     // Pictures last: a figure that cannot be drawn must not cost the numbers above.
     const curves = this.plots.find((p) => p.kind === 'curves');
     if (this.rows.length > 0) {

@@ -36,7 +36,12 @@ test('a run on a worker streams started, progress and finished, and writes its f
   assert.equal(last?.type, 'finished');
   const { summary } = await handle.done;
   assert.equal(summary?.status, 'completed');
-  for (const f of ['graph.ebm.json', 'metrics.jsonl', 'summary.json', 'loss.png']) assert.ok(existsSync(join(outDir, f)), `${f} is written`);
+  for (const f of ['graph.ebm.json', 'metrics.jsonl', 'summary.json', 'loss.png', 'samples.csv']) assert.ok(existsSync(join(outDir, f)), `${f} is written`);
+  const samples = readFileSync(join(outDir, 'samples.csv'), 'utf8').trim().split('\n');
+  assert.equal(samples[0], 'x1,x2');
+  assert.equal(samples.length, 1 + 1000, 'the final samples: one per held-out start, up to 1000');
+  assert.ok(samples.slice(1).every((l) => l.split(',').map(Number).every(Number.isFinite)));
+  assert.ok(events.some((e) => e.type === 'samples' && e.samplerId === 'sampler' && e.dim === 2));
   const rows = readFileSync(join(outDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number });
   assert.deepEqual(rows.map((r) => r.step), [10, 20, 30]);
   assert.equal(JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')).status, 'completed');
