@@ -21,17 +21,17 @@ export interface Built {
   dispose(): void;
 }
 
-export function buildNode(def: AnyNodeDef, params: Record<string, unknown> = {}, inputs: Record<string, unknown> = {}, seed = 1): Built {
-  const disposables: { dispose(): void }[] = [];
+/** A build context that records what the node tracks and the monitors it registers. */
+export function fakeContext(nodeId: string, rng: Rng): BuildContext & { tracked: { dispose(): void }[]; monitors: Monitor[] } {
+  const tracked: { dispose(): void }[] = [];
   const monitors: Monitor[] = [];
-  const ctx: BuildContext = {
-    nodeId: `test-${def.type}`,
-    rng: new Rng(seed).split(def.type),
-    track: (d) => (disposables.push(d), d),
-    monitor: (m) => monitors.push(m),
-  };
+  return { nodeId, rng, tracked, monitors, track: (d) => (tracked.push(d), d), monitor: (m) => monitors.push(m) };
+}
+
+export function buildNode(def: AnyNodeDef, params: Record<string, unknown> = {}, inputs: Record<string, unknown> = {}, seed = 1): Built {
+  const ctx = fakeContext(`test-${def.type}`, new Rng(seed).split(def.type));
   const outputs = def.build(ctx, { ...defaults(def), ...params } as ParamValues<ParamSpecs>, inputs as never) as Built['outputs'];
-  return { outputs, monitors, dispose: () => disposables.forEach((d) => d.dispose()) };
+  return { outputs, monitors: ctx.monitors, dispose: () => ctx.tracked.forEach((d) => d.dispose()) };
 }
 
 /** Tensor count before and after `fn`, which must leave nothing behind. */

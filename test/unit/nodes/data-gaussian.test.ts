@@ -6,22 +6,10 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../../../app/runtime/rng.ts';
 import { dataGaussianNode, gaussianEntropy } from '../../../nodes/data-gaussian/node.ts';
-import type { BuildContext } from '../../../nodes/define.ts';
 import { checkParam } from '../../../nodes/params.ts';
+import { fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
 
-function fakeContext(seed: number): BuildContext & { tracked: { dispose(): void }[] } {
-  const tracked: { dispose(): void }[] = [];
-  return {
-    nodeId: 'g1',
-    rng: new Rng(seed),
-    tracked,
-    track: (d) => {
-      tracked.push(d);
-      return d;
-    },
-    monitor: () => {},
-  };
-}
+const fakeContext = (seed: number) => fakeTestContext('g1', new Rng(seed));
 type Params = { dim: number; mean: number; std: number; trainSize: number; testSize: number };
 const defaults = Object.fromEntries(Object.entries(dataGaussianNode.params).map(([k, s]) => [k, s.default])) as Params;
 

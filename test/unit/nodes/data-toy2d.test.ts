@@ -11,8 +11,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../../../app/runtime/rng.ts';
 import { generateToy2d, TOY2D_DATASETS, TOY2D_ENTROPY, TOY2D_MIXTURES, TOY2D_NAMES, trueLogDensity, type Toy2dName } from '../../../nodes/data-toy2d/datasets.ts';
 import { dataToy2dNode } from '../../../nodes/data-toy2d/node.ts';
-import type { BuildContext } from '../../../nodes/define.ts';
 import { checkParam } from '../../../nodes/params.ts';
+import { fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
 
 const N = 20000;
 const cache = new Map<Toy2dName, Float32Array>();
@@ -333,19 +333,7 @@ test('trueLogDensity: exact for the mixtures and the checkerboard, undefined for
 // ----------------------------------------------------------------------------------------------
 // The node
 
-function fakeContext(seed: number): BuildContext & { tracked: { dispose(): void }[] } {
-  const tracked: { dispose(): void }[] = [];
-  return {
-    nodeId: 'data1',
-    rng: new Rng(seed),
-    tracked,
-    track: (d) => {
-      tracked.push(d);
-      return d;
-    },
-    monitor: () => {},
-  };
-}
+const fakeContext = (seed: number) => fakeTestContext('data1', new Rng(seed));
 const defaults = Object.fromEntries(Object.entries(dataToy2dNode.params).map(([k, s]) => [k, s.default])) as {
   dataset: Toy2dName;
   trainSize: number;
