@@ -1,4 +1,5 @@
 // ebm-studio run | validate | nodes. Every failure is a message and an exit status, never a stack trace.
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { compile } from '../compile/compile.ts';
@@ -115,7 +116,11 @@ async function run(
   for (const d of diagnostics) err(`${file}: ${formatDiagnostic(d)}`);
   if (hasErrors(diagnostics)) return EXIT.failed;
 
-  const outDir = opts.out ?? join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$/, '')}`);
+  const outDir = opts.out ?? freshRunFolder(join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$/, '')}`));
+  if (opts.out && existsSync(opts.out) && readdirSync(opts.out).length > 0) {
+    err(`${opts.out}: the run folder exists and is not empty; choose another --out (nothing was overwritten)`);
+    return EXIT.failed;
+  }
   const handle = startRun({ document, backend: opts.backend, outDir, ...(opts.steps !== undefined ? { steps: opts.steps } : {}) });
   let interrupts = 0;
   const onInterrupt = () => {
@@ -233,6 +238,13 @@ function seedValue(text: string): number {
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** `base`, or `base-2`, `base-3`… when runs start within the same second. */
+function freshRunFolder(base: string): string {
+  let dir = base;
+  for (let i = 2; existsSync(dir); i++) dir = `${base}-${i}`;
+  return dir;
+}
 
 function timestamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

@@ -7,7 +7,7 @@
 //                    when the graph has several trainers)
 //   summary.json     status, final metrics, recovered vs known answers, error
 //   loss.png, samples.png   the pictures (one samples picture per 2D monitor)
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphDocument } from '../../graph/document.ts';
 import { serializeGraph } from '../../graph/serialize.ts';
@@ -26,6 +26,7 @@ export class RunFolder {
     readonly dir: string,
     document: GraphDocument,
   ) {
+    if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`the run folder ${dir} exists and is not empty; nothing was overwritten`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'graph.ebm.json'), serializeGraph(document));
     writeFileSync(join(dir, 'metrics.jsonl'), '');

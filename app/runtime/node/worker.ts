@@ -29,7 +29,13 @@ async function main(): Promise<void> {
     post({ type: 'failed', diagnostic: error('BACKEND_UNAVAILABLE', e instanceof Error ? e.message : String(e)) });
     return;
   }
-  const folder = input.outDir ? new RunFolder(input.outDir, input.document) : null;
+  let folder: RunFolder | null = null;
+  try {
+    folder = input.outDir ? new RunFolder(input.outDir, input.document) : null;
+  } catch (e) {
+    post({ type: 'failed', diagnostic: error('RUN_FOLDER', e instanceof Error ? e.message : String(e)) });
+    return;
+  }
   await runPlan(plan, {
     backend: backend.name,
     backendNotes: backend.notes,

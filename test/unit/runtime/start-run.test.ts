@@ -1,7 +1,7 @@
 // Runs on a worker thread: the event stream, the run folder, cancellation and failures.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GraphDocument } from '../../../app/graph/document.ts';
@@ -113,4 +113,14 @@ test('two worker runs of the same graph and seed on wasm write the same metrics,
   }
   assert.ok(metrics[0]!.includes('"nll"'));
   assert.equal(metrics[0], metrics[1]);
+});
+
+test('a run never writes into a run folder that holds something already', async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'ebm-run-'));
+  writeFileSync(join(outDir, 'notes.txt'), 'mine');
+  const handle = startRun({ document: gaussian(), backend: 'cpu', steps: 5, outDir });
+  const events = await collect(handle.events);
+  assert.equal(events.length, 1);
+  assert.equal(events[0]?.type === 'failed' && events[0].diagnostic.code, 'RUN_FOLDER');
+  assert.deepEqual(readdirSync(outDir), ['notes.txt']);
 });
