@@ -6,7 +6,8 @@
 // then they take turns, N steps each, for R rounds; the table gives each one's median and its ratio
 // to the hand-written tfjs loop. Contenders:
 //   hand-written tfjs           bench/handwritten.ts, on the selected backend
-//   hand-written, unfixed       the same with tfjs's own wasm matMul kernels (--unfixed, wasm only)
+//   hand-written, unfixed       the same with tfjs's own wasm kernels, none of app/runtime/wasm-kernels.ts's
+//                               fixes (--unfixed, wasm only)
 //   graph runtime               bench/reference-workload.ebm.json run by the training runtime
 //   pytorch                     ref_torch.py in Debian's python3-torch, one subprocess per round
 import { execFile } from 'node:child_process';
@@ -21,7 +22,7 @@ import { compile } from '../app/compile/compile.ts';
 import { parseGraph } from '../app/graph/parse.ts';
 import { TrainingSession } from '../app/runtime/train.ts';
 import { catalog } from '../nodes/catalog.ts';
-import { installWasmMatMulFix, isWasmMatMulFixInstalled, uninstallWasmMatMulFix } from '../app/runtime/wasm-matmul.ts';
+import { installWasmKernelFixes, installedWasmKernelFixes, uninstallWasmKernelFixes } from '../app/runtime/wasm-kernels.ts';
 import { createHandwrittenLoop, type Loop } from './handwritten.ts';
 
 /** A training loop the benchmark can time: created once, then stepped. */
@@ -60,18 +61,19 @@ const handwritten: Contender = {
   createLoop: async (seed) => createHandwrittenLoop(seed),
 };
 
-/** The hand-written loop with tfjs's own wasm matMul kernels, to show what the fix buys. */
+/** The hand-written loop with tfjs's own wasm kernels, to show what our fixes buy. */
 const handwrittenUnfixed: Contender = {
-  name: 'hand-written, unfixed matMul',
+  name: 'hand-written, unfixed kernels',
   async createLoop(seed) {
     const loop = createHandwrittenLoop(seed);
     return {
       async step() {
-        uninstallWasmMatMulFix();
+        const fixes = installedWasmKernelFixes();
+        uninstallWasmKernelFixes(fixes);
         try {
           return await loop.step();
         } finally {
-          installWasmMatMulFix();
+          installWasmKernelFixes(fixes);
         }
       },
       dispose: () => loop.dispose(),
@@ -199,8 +201,9 @@ async function main(): Promise<void> {
   const steps = Math.max(1, positiveInt('steps', values.steps, slow ? 3 : 20));
   const rounds = Math.max(1, positiveInt('rounds', values.rounds, 5));
   const warmup = positiveInt('warmup', values.warmup, slow ? 1 : 5);
-  const matMulFix = choice.name === 'wasm' && isWasmMatMulFixInstalled();
-  log(`backend: ${choice.name} (tfjs-core ${tf.version_core}${choice.name === 'wasm' ? `, wasm matMul fix ${matMulFix ? 'on' : 'off'}` : ''})`);
+  const kernelFixes = choice.name === 'wasm' ? installedWasmKernelFixes() : [];
+  const fixesNote = choice.name === 'wasm' ? `, wasm kernel fixes: ${kernelFixes.join(', ') || 'none'}` : '';
+  log(`backend: ${choice.name} (tfjs-core ${tf.version_core}${fixesNote})`);
   for (const note of choice.notes) log(`  ${note}`);
   log(`${rounds} rounds of ${steps} steps per contender, after ${warmup} warm-up steps; seed ${seed}`);
 
@@ -252,7 +255,7 @@ async function main(): Promise<void> {
         backend: choice.name,
         backendNotes: choice.notes,
         tfjs: tf.version_core,
-        wasmMatMulFix: matMulFix,
+        wasmKernelFixes: kernelFixes,
         steps,
         rounds,
         warmup,

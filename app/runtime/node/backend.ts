@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // the union package's Node bundle registers them all (into the same, shared tfjs-core).
 import '@tensorflow/tfjs';
 import { BACKENDS, type BackendName } from '../events.ts';
-import { installWasmMatMulFix } from '../wasm-matmul.ts';
+import { installWasmKernelFixes } from '../wasm-kernels.ts';
 
 export type BackendPreference = BackendName | 'auto';
 
@@ -25,8 +25,9 @@ async function load(name: BackendName): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') returned false`);
   await tf.ready();
-  // tfjs 4.22's wasm matMul is ~10x slower with a transposed operand: see wasm-matmul.ts.
-  if (name === 'wasm') installWasmMatMulFix();
+  // tfjs 4.22's wasm matMul is ~10x slower with a transposed operand, and its Identity copies what
+  // the cpu backend shares: see wasm-kernels.ts.
+  if (name === 'wasm') installWasmKernelFixes();
 }
 
 export async function selectBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {

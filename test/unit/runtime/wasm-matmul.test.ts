@@ -14,7 +14,7 @@ import {
   isWasmMatMulFixInstalled,
   uninstallWasmMatMulFix,
   MIN_OTHER_DIM,
-} from '../../../app/runtime/wasm-matmul.ts';
+} from '../../../app/runtime/wasm-kernels.ts';
 
 const rng = new Rng(7);
 const TOL = 1e-4;
