@@ -1,20 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { gridNll, mmd2 } from '../../app/runtime/metrics.ts';
+import { gridNll, gridPoints, mmd2 } from '../../app/runtime/metrics.ts';
 import { defineNode } from '../define.ts';
 import { int, num } from '../params.ts';
 
 /** Grid of the pictures: finer than the eye needs, far smaller than the NLL grid. */
 const DISPLAY_GRID = 100;
 
-/** The energy at the centres of an n × n grid of cells over `bounds`, row-major from (xlo, ylo). */
-async function displayGrid(energy: (x: tf.Tensor2D) => tf.Tensor1D, [[x0, x1], [y0, y1]]: [[number, number], [number, number]], n = DISPLAY_GRID): Promise<Float32Array> {
-  const points = new Float32Array(2 * n * n);
-  for (let j = 0; j < n; j++)
-    for (let i = 0; i < n; i++) {
-      points[2 * (j * n + i)] = x0 + ((i + 0.5) * (x1 - x0)) / n;
-      points[2 * (j * n + i) + 1] = y0 + ((j + 0.5) * (y1 - y0)) / n;
-    }
-  const e = tf.tidy(() => energy(tf.tensor2d(points, [n * n, 2])));
+/** The energy at the centres of an n × n grid of cells over `bounds`, as gridNll lays them out. */
+async function displayGrid(energy: (x: tf.Tensor2D) => tf.Tensor1D, bounds: [[number, number], [number, number]], n = DISPLAY_GRID): Promise<Float32Array> {
+  const e = tf.tidy(() => energy(tf.tensor2d(gridPoints(bounds, n), [n * n, 2])));
   const values = (await e.data()) as Float32Array;
   e.dispose();
   return values;
