@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { countTransposes } from '../../helpers/wasm.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // Gradients and optimizers: tfjs-core's Node bundle has none; the union package's registers them.
@@ -45,27 +46,6 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, wha
   }
 }
 
-/** Counts calls to the wasm Transpose kernel while `f` runs. */
-async function countTransposes<T>(f: () => T | Promise<T>): Promise<[T, number]> {
-  const original = tf.getKernel('Transpose', 'wasm');
-  assert.ok(original);
-  let calls = 0;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      calls++;
-      return original.kernelFunc(args);
-    },
-  });
-  try {
-    const out = await f();
-    return [out, calls];
-  } finally {
-    tf.unregisterKernel('Transpose', 'wasm');
-    tf.registerKernel(original);
-  }
-}
 
 // --- a small EBM: MLP energy with swish activations, Langevin samples, Adam -----------------
 

@@ -4,6 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { countTransposes } from '../../helpers/wasm.ts';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 // Gradients: tfjs-core's Node bundle has none; the union package's registers them all.
@@ -72,27 +73,8 @@ const COMBOS: [boolean, boolean][] = [
 ];
 const label = (ta: boolean, tb: boolean) => `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
 
-/** Counts calls to the wasm Transpose kernel while `f` runs: how many operands were materialised. */
-async function countTransposes(f: () => Promise<unknown>): Promise<number> {
-  const original = tf.getKernel('Transpose', 'wasm');
-  assert.ok(original);
-  let calls = 0;
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      calls++;
-      return original.kernelFunc(args);
-    },
-  });
-  try {
-    await f();
-  } finally {
-    tf.unregisterKernel('Transpose', 'wasm');
-    tf.registerKernel(original);
-  }
-  return calls;
-}
+/** How many operands `f` materialised. */
+const transposesIn = async (f: () => Promise<unknown>): Promise<number> => (await countTransposes(f))[1];
 
 before(async () => {
   assert.ok(await tf.setBackend('wasm'));
@@ -118,7 +100,7 @@ for (const batch of [[], [1], [3], [2, 2]]) {
       const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, ta, tb);
       const expected = await on('cpu', ops, f);
       let actual: Float32Array[] = [];
-      const transposes = await countTransposes(async () => {
+      const transposes = await transposesIn(async () => {
         actual = await on('wasm', ops, f);
       });
       assertClose(actual, expected, name);
@@ -137,7 +119,7 @@ test('thin products, where a copy does not pay, are left to the original kernel 
     const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, ta, tb);
     const expected = await on('cpu', ops, f);
     let actual: Float32Array[] = [];
-    const transposes = await countTransposes(async () => {
+    const transposes = await transposesIn(async () => {
       actual = await on('wasm', ops, f);
     });
     assertClose(actual, expected, `thin ${label(ta, tb)}`);
@@ -170,7 +152,7 @@ for (const [ta, tb] of COMBOS) {
         tf.fused.matMul({ a, b, bias, transposeA: ta, transposeB: tb, activation });
       const expected = await on('cpu', ops, f);
       let actual: Float32Array[] = [];
-      const transposes = await countTransposes(async () => {
+      const transposes = await transposesIn(async () => {
         actual = await on('wasm', ops, f);
       });
       assertClose(actual, expected, name);
@@ -234,7 +216,7 @@ test('installing twice is harmless: same kernel, one materialisation per transpo
   const ops = [operand([30, 12]), operand([20, 12])];
   const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, false, true);
   let actual: Float32Array[] = [];
-  const transposes = await countTransposes(async () => {
+  const transposes = await transposesIn(async () => {
     actual = await on('wasm', ops, f);
   });
   assert.equal(transposes, 1);
@@ -247,7 +229,7 @@ test('uninstalling restores the original kernels, and reinstalling works', async
   assert.equal(isWasmMatMulFixInstalled('_FusedMatMul'), false);
   const ops = [operand([30, 12]), operand([20, 12])];
   const f = (a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b, false, true);
-  const transposes = await countTransposes(() => on('wasm', ops, f));
+  const transposes = await transposesIn(() => on('wasm', ops, f));
   assert.equal(transposes, 0, 'the original kernel does not materialise');
   installWasmMatMulFix();
   assert.ok(isWasmMatMulFixInstalled('BatchMatMul'));
