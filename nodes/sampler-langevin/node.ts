@@ -100,7 +100,7 @@ export const samplerLangevinNode = defineNode({
       : [{ code: 'PARAM_INVALID', severity: 'error', param: 'noiseHigh', message: `the noise box is empty: low ${p.noiseLow} must be below high ${p.noiseHigh}` }],
   derived: (p) => ({
     temperature: {
-      value: p.parameterisation === 'calibrated' ? 1 : (p.sigma * p.sigma) / (2 * p.eta),
+      value: temperature(p),
       doc: 'Effective temperature σ²/(2η) of the chain: 1 samples exp(−E); far below 1 is near gradient descent.',
     },
   }),
@@ -133,7 +133,7 @@ export const samplerLangevinNode = defineNode({
       sampler: {
         nodeId: ctx.nodeId,
         energy,
-        diagnostics: () => ({ temperature: p.parameterisation === 'calibrated' ? 1 : (p.sigma * p.sigma) / (2 * p.eta) }),
+        diagnostics: () => ({ temperature: temperature(p) }),
         async sample({ data, rng, persist }) {
           const n = data.shape[0];
           if (p.init === 'data') return run(data, rng);
@@ -163,6 +163,11 @@ export const samplerLangevinNode = defineNode({
     };
   },
 });
+
+/** The chain's effective temperature σ²/(2η); 1 by construction in the calibrated form. */
+function temperature(p: { parameterisation: string; eta: number; sigma: number }): number {
+  return p.parameterisation === 'calibrated' ? 1 : (p.sigma * p.sigma) / (2 * p.eta);
+}
 
 /** n slots of 0..size-1, distinct while n ≤ size (a partial Fisher–Yates shuffle), else with repeats. */
 function distinctSlots(size: number, n: number, rng: Rng): Int32Array {

@@ -7,11 +7,11 @@ import '@tensorflow/tfjs-backend-wasm';
 import { Rng } from '../../../app/runtime/rng.ts';
 import { dataGaussianNode, gaussianEntropy } from '../../../nodes/data-gaussian/node.ts';
 import { checkParam } from '../../../nodes/params.ts';
-import { fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
+import { defaults as defaultParams, fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
 
 const fakeContext = (seed: number) => fakeTestContext('g1', new Rng(seed));
 type Params = { dim: number; mean: number; std: number; trainSize: number; testSize: number };
-const defaults = Object.fromEntries(Object.entries(dataGaussianNode.params).map(([k, s]) => [k, s.default])) as Params;
+const defaults = defaultParams(dataGaussianNode) as Params;
 
 test('data.gaussian: definition and defaults', () => {
   assert.equal(dataGaussianNode.type, 'data.gaussian');

@@ -12,7 +12,7 @@ import { Rng } from '../../../app/runtime/rng.ts';
 import { generateToy2d, TOY2D_DATASETS, TOY2D_ENTROPY, TOY2D_MIXTURES, TOY2D_NAMES, trueLogDensity, type Toy2dName } from '../../../nodes/data-toy2d/datasets.ts';
 import { dataToy2dNode } from '../../../nodes/data-toy2d/node.ts';
 import { checkParam } from '../../../nodes/params.ts';
-import { fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
+import { defaults as defaultParams, fakeContext as fakeTestContext } from '../../helpers/nodes.ts';
 
 const N = 20000;
 const cache = new Map<Toy2dName, Float32Array>();
@@ -334,7 +334,7 @@ test('trueLogDensity: exact for the mixtures and the checkerboard, undefined for
 // The node
 
 const fakeContext = (seed: number) => fakeTestContext('data1', new Rng(seed));
-const defaults = Object.fromEntries(Object.entries(dataToy2dNode.params).map(([k, s]) => [k, s.default])) as {
+const defaults = defaultParams(dataToy2dNode) as {
   dataset: Toy2dName;
   trainSize: number;
   testSize: number;
