@@ -203,6 +203,10 @@ function drawPoints(ctx: Canvas2D, flat: readonly number[], x: Scale, y: Scale, 
   ctx.strokeStyle = edge;
   ctx.lineWidth = edgeWidth;
   ctx.setLineDash([]);
+  // One path for all the points, filled then outlined: one fill and one stroke instead of two
+  // per point (thousands of points drew in ~20 ms one by one, too slow for live plots), and
+  // every point keeps its whole outline, so overlapping samples stay countable.
+  ctx.beginPath();
   for (let i = 0; i + 1 < flat.length; i += 2) {
     const px = x.map(flat[i] ?? NaN);
     const py = y.map(flat[i + 1] ?? NaN);
@@ -210,11 +214,11 @@ function drawPoints(ctx: Canvas2D, flat: readonly number[], x: Scale, y: Scale, 
       outside++;
       continue;
     }
-    ctx.beginPath();
+    ctx.moveTo(px + radius, py);
     ctx.arc(px, py, radius, 0, 2 * Math.PI);
-    ctx.fill();
-    if (edgeWidth > 0) ctx.stroke();
   }
+  ctx.fill();
+  if (edgeWidth > 0) ctx.stroke();
   return outside;
 }
 

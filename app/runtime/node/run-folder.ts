@@ -5,6 +5,7 @@
 //   snapshots.jsonl  each monitor snapshot (energy grid, samples, held-out data)
 //   samples.csv      the final samples of the sampler, one point per line (samples-<trainer>.csv
 //                    when the graph has several trainers)
+//   run.json         what the run is: id, title, start time, backend, step count, the plots asked for
 //   summary.json     status, final metrics, recovered vs known answers, error
 //   loss.png, samples.png   the pictures (one samples picture per 2D monitor)
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,20 @@ import type { GraphDocument } from '../../graph/document.ts';
 import { serializeGraph } from '../../graph/serialize.ts';
 import { lossPng, samplesPng } from '../../plot/node/png.ts';
 import type { MetricsRow } from '../../plot/curves.ts';
-import type { PlotRequest, RunEvent, Snapshot, Summary } from '../events.ts';
+import { z } from 'zod';
+import { BackendNameSchema, PlotRequestSchema, type PlotRequest, type RunEvent, type Snapshot, type Summary } from '../events.ts';
+
+export const RUN_INFO_FILE = 'run.json';
+/** run.json: written when the run starts, so a run that never finishes can still be listed and replotted. */
+export const RunInfoSchema = z.object({
+  runId: z.string(),
+  title: z.string(),
+  startedAt: z.string(),
+  backend: BackendNameSchema,
+  totalSteps: z.number().int(),
+  plots: z.array(PlotRequestSchema),
+});
+export type RunInfo = z.infer<typeof RunInfoSchema>;
 
 export class RunFolder {
   private readonly rows: MetricsRow[] = [];
@@ -24,7 +38,7 @@ export class RunFolder {
 
   constructor(
     readonly dir: string,
-    document: GraphDocument,
+    private readonly document: GraphDocument,
   ) {
     if (existsSync(dir) && readdirSync(dir).length > 0) throw new Error(`the run folder ${dir} exists and is not empty; nothing was overwritten`);
     mkdirSync(dir, { recursive: true });
@@ -34,9 +48,19 @@ export class RunFolder {
 
   onEvent(event: RunEvent): void {
     switch (event.type) {
-      case 'started':
+      case 'started': {
         this.plots = event.plots;
+        const info: RunInfo = {
+          runId: event.runId,
+          title: this.document.metadata.title,
+          startedAt: new Date().toISOString(),
+          backend: event.backend,
+          totalSteps: event.totalSteps,
+          plots: event.plots,
+        };
+        writeFileSync(join(this.dir, RUN_INFO_FILE), `${JSON.stringify(info, null, 2)}\n`);
         return;
+      }
       case 'progress': {
         const row = { step: event.step, ...event.metrics };
         this.rows.push(row);

@@ -14,6 +14,9 @@ export interface RunRequest {
   /** Run folder; none is written when absent. */
   outDir?: string;
   runId?: string;
+  /** Train at a lower CPU priority than the caller, so that an app's UI always gets the CPU
+   * first (on Linux only the training thread is lowered; elsewhere the process that runs it). */
+  background?: boolean;
 }
 
 /** What the worker receives. */
@@ -23,6 +26,7 @@ export interface WorkerInput {
   steps?: number;
   outDir?: string;
   runId: string;
+  background: boolean;
   /** One Int32: set to 1 to stop at the next step. */
   cancel: SharedArrayBuffer;
 }
@@ -45,6 +49,7 @@ export function startRun(request: RunRequest): RunHandle {
     document: request.document,
     backend: request.backend ?? 'auto',
     runId: request.runId ?? `run-${Date.now().toString(36)}`,
+    background: request.background ?? false,
     cancel,
     ...(request.steps !== undefined ? { steps: request.steps } : {}),
     ...(request.outDir ? { outDir: request.outDir } : {}),

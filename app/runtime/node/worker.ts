@@ -1,6 +1,7 @@
 // The training thread: compiles the document it is handed, picks the backend, runs, writes the
 // run folder, and posts every event to the thread that started it. Training never runs on the
 // caller's thread (DESIGN.md §8).
+import { constants, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compile } from '../../compile/compile.ts';
 import { error, formatDiagnostic } from '../../diagnostics.ts';
@@ -12,6 +13,13 @@ import { RunFolder } from './run-folder.ts';
 import type { WorkerInput } from './start-run.ts';
 
 const input = workerData as WorkerInput;
+if (input.background) {
+  try {
+    setPriority(constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not allowed here (some sandboxes): train at normal priority.
+  }
+}
 const cancelFlag = new Int32Array(input.cancel);
 const post = (event: RunEvent) => parentPort!.postMessage(event);
 

@@ -1,0 +1,97 @@
+// The main process's side of a run in the training process: a RunHandle (the same interface as
+// startRun's) fed by the child's messages. Pure of Electron: the fork is passed in, so tests drive
+// it with a fake child.
+import { error } from '../../app/diagnostics.ts';
+import type { RunEvent } from '../../app/runtime/events.ts';
+import type { RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
+import { ChildMessageSchema, isTerminal, type ParentMessage } from './runner-protocol.ts';
+
+/** What the handle needs of the child process (Electron's UtilityProcess, adapted in runner.ts). */
+export interface RunnerChild {
+  postMessage(message: ParentMessage): void;
+  onMessage(listener: (message: unknown) => void): void;
+  onExit(listener: (code: number) => void): void;
+  kill(): void;
+}
+export type ForkRunner = () => RunnerChild;
+
+export interface RunnerOptions {
+  /**
+   * How long a cancelled run may take to end before the process is killed. Longer than the
+   * runner's own grace for its training thread (30 s), which ends a stuck run with RUN_UNRESPONSIVE.
+   */
+  cancelGraceMs?: number;
+}
+
+const CANCEL_GRACE_MS = 40_000;
+type Done = Awaited<RunHandle['done']>;
+
+export function startRunInChild(request: RunRequest, fork: ForkRunner, options: RunnerOptions = {}): RunHandle {
+  const queue: RunEvent[] = [];
+  let wake: (() => void) | null = null;
+  let ended = false;
+  let resolveDone!: (v: Done) => void;
+  const done = new Promise<Done>((r) => (resolveDone = r));
+  let killTimer: ReturnType<typeof setTimeout> | undefined;
+  let child: RunnerChild | null = null;
+
+  const push = (event: RunEvent) => {
+    if (ended) return;
+    queue.push(event);
+    if (isTerminal(event)) {
+      ended = true;
+      clearTimeout(killTimer);
+      resolveDone(event.type === 'finished' ? { summary: event.summary } : { ...(event.summary ? { summary: event.summary } : {}), failure: event });
+      // The run folder is complete once its last event is sent: the process has nothing left to do.
+      try {
+        child?.kill();
+      } catch {
+        // already gone
+      }
+    }
+    wake?.();
+  };
+
+  try {
+    child = fork();
+    child.onMessage((message) => {
+      const parsed = ChildMessageSchema.safeParse(message);
+      if (parsed.success) push(parsed.data.event as RunEvent);
+      else push({ type: 'failed', diagnostic: error('RUN_PROTOCOL', 'the training process sent a message the app does not understand') });
+    });
+    child.onExit((code) => {
+      if (!ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training process exited (code ${code}) before the run ended`) });
+    });
+    child.postMessage({ type: 'start', request });
+  } catch (e) {
+    push({ type: 'failed', diagnostic: error('RUN_CRASHED', `could not start the training process: ${e instanceof Error ? e.message : String(e)}`) });
+  }
+
+  const events: AsyncIterable<RunEvent> = {
+    async *[Symbol.asyncIterator]() {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
+        wake = null;
+      }
+    },
+  };
+
+  return {
+    events,
+    done,
+    cancel() {
+      if (ended) return;
+      try {
+        child?.postMessage({ type: 'cancel' });
+      } catch {
+        // The process is gone; its exit ends the run.
+      }
+      const grace = options.cancelGraceMs ?? CANCEL_GRACE_MS;
+      killTimer ??= setTimeout(() => {
+        push({ type: 'failed', diagnostic: error('RUN_UNRESPONSIVE', `the run did not stop within ${Math.round(grace / 1000)} s of being cancelled; its process was ended`) });
+      }, grace);
+    },
+  };
+}
