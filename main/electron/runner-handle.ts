@@ -4,7 +4,8 @@
 import { error } from '../../app/diagnostics.ts';
 import type { RunEvent } from '../../app/runtime/events.ts';
 import type { RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
-import { ChildMessageSchema, isTerminal, type ParentMessage } from './runner-protocol.ts';
+import { RunEventStream } from '../../app/runtime/run-stream.ts';
+import { ChildMessageSchema, type ParentMessage } from './runner-protocol.ts';
 
 /** What the handle needs of the child process (Electron's UtilityProcess, adapted in runner.ts). */
 export interface RunnerChild {
@@ -24,33 +25,21 @@ export interface RunnerOptions {
 }
 
 const CANCEL_GRACE_MS = 40_000;
-type Done = Awaited<RunHandle['done']>;
 
 export function startRunInChild(request: RunRequest, fork: ForkRunner, options: RunnerOptions = {}): RunHandle {
-  const queue: RunEvent[] = [];
-  let wake: (() => void) | null = null;
-  let ended = false;
-  let resolveDone!: (v: Done) => void;
-  const done = new Promise<Done>((r) => (resolveDone = r));
   let killTimer: ReturnType<typeof setTimeout> | undefined;
   let child: RunnerChild | null = null;
 
-  const push = (event: RunEvent) => {
-    if (ended) return;
-    queue.push(event);
-    if (isTerminal(event)) {
-      ended = true;
-      clearTimeout(killTimer);
-      resolveDone(event.type === 'finished' ? { summary: event.summary } : { ...(event.summary ? { summary: event.summary } : {}), failure: event });
-      // The run folder is complete once its last event is sent: the process has nothing left to do.
-      try {
-        child?.kill();
-      } catch {
-        // already gone
-      }
+  // The run folder is complete once its last event is sent: the process has nothing left to do.
+  const stream = new RunEventStream(() => {
+    clearTimeout(killTimer);
+    try {
+      child?.kill();
+    } catch {
+      // already gone
     }
-    wake?.();
-  };
+  });
+  const push = (event: RunEvent) => stream.push(event);
 
   try {
     child = fork();
@@ -60,29 +49,18 @@ export function startRunInChild(request: RunRequest, fork: ForkRunner, options: 
       else push({ type: 'failed', diagnostic: error('RUN_PROTOCOL', 'the training process sent a message the app does not understand') });
     });
     child.onExit((code) => {
-      if (!ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training process exited (code ${code}) before the run ended`) });
+      if (!stream.ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training process exited (code ${code}) before the run ended`) });
     });
     child.postMessage({ type: 'start', request });
   } catch (e) {
     push({ type: 'failed', diagnostic: error('RUN_CRASHED', `could not start the training process: ${e instanceof Error ? e.message : String(e)}`) });
   }
 
-  const events: AsyncIterable<RunEvent> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        while (queue.length) yield queue.shift()!;
-        if (ended) return;
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-      }
-    },
-  };
-
   return {
-    events,
-    done,
+    events: stream.events,
+    done: stream.done,
     cancel() {
-      if (ended) return;
+      if (stream.ended) return;
       try {
         child?.postMessage({ type: 'cancel' });
       } catch {

@@ -36,4 +36,3 @@ export const ChildMessageSchema = z.object({
 });
 export type ChildMessage = { type: 'event'; event: RunEvent };
 
-export const isTerminal = (event: RunEvent): event is Extract<RunEvent, { type: 'finished' | 'failed' }> => event.type === 'finished' || event.type === 'failed';

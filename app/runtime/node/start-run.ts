@@ -3,7 +3,8 @@
 import { Worker } from 'node:worker_threads';
 import { error } from '../../diagnostics.ts';
 import type { GraphDocument } from '../../graph/document.ts';
-import type { RunEvent, Summary } from '../events.ts';
+import type { RunEvent } from '../events.ts';
+import { RunEventStream, type RunOutcome } from '../run-stream.ts';
 import type { BackendPreference } from './backend.ts';
 
 export interface RunRequest {
@@ -37,7 +38,7 @@ export interface RunHandle {
   /** Stops at the next step boundary; the run ends as cancelled with its folder complete. */
   cancel(): void;
   /** The summary of the run, however it ended. Never rejects. */
-  readonly done: Promise<{ summary?: Summary; failure?: RunEvent & { type: 'failed' } }>;
+  readonly done: Promise<RunOutcome>;
 }
 
 /** How long a cancelled run may take to reach a step boundary before its thread is ended. */
@@ -56,47 +57,21 @@ export function startRun(request: RunRequest): RunHandle {
   };
   const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { workerData: input, execArgv: [] });
 
-  const queue: RunEvent[] = [];
-  let wake: (() => void) | null = null;
-  let ended = false;
-  let resolveDone!: (v: { summary?: Summary; failure?: RunEvent & { type: 'failed' } }) => void;
-  const done = new Promise<{ summary?: Summary; failure?: RunEvent & { type: 'failed' } }>((r) => (resolveDone = r));
   let killTimer: NodeJS.Timeout | undefined;
-
-  const push = (event: RunEvent) => {
-    if (ended) return;
-    queue.push(event);
-    if (event.type === 'finished' || event.type === 'failed') {
-      ended = true;
-      resolveDone(event.type === 'finished' ? { summary: event.summary } : { ...(event.summary ? { summary: event.summary } : {}), failure: event });
-      clearTimeout(killTimer);
-      void worker.terminate();
-    }
-    wake?.();
-  };
+  const stream = new RunEventStream(() => {
+    clearTimeout(killTimer);
+    void worker.terminate();
+  });
+  const push = (event: RunEvent) => stream.push(event);
   worker.on('message', (event: RunEvent) => push(event));
   worker.on('error', (e) => push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training thread crashed: ${e.message}`) }));
   worker.on('exit', (code) => {
-    if (!ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training thread exited (code ${code}) before the run ended`) });
+    if (!stream.ended) push({ type: 'failed', diagnostic: error('RUN_CRASHED', `the training thread exited (code ${code}) before the run ended`) });
   });
 
-  const events: AsyncIterable<RunEvent> = {
-    async *[Symbol.asyncIterator]() {
-      for (;;) {
-        while (queue.length) {
-          const e = queue.shift()!;
-          yield e;
-        }
-        if (ended) return;
-        await new Promise<void>((r) => (wake = r));
-        wake = null;
-      }
-    },
-  };
-
   return {
-    events,
-    done,
+    events: stream.events,
+    done: stream.done,
     cancel() {
       Atomics.store(new Int32Array(cancel), 0, 1);
       killTimer ??= setTimeout(() => {
