@@ -7,7 +7,11 @@ export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 export const BackendNameSchema = z.enum(BACKENDS);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 
-const Metrics = z.record(z.string(), z.number());
+/** A measured value: finite, or NaN / ±Infinity when a run diverges (the UI must show those).
+ * JSON writes them as null (summary.json, metrics.jsonl); null reads back as NaN. */
+const Measured = z.preprocess((v) => (v === null ? NaN : v), z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' }));
+const Metrics = z.record(z.string(), Measured);
+const Quantity = z.union([Measured, z.array(Measured)]);
 
 /** Samples drawn over the energy heat map, with held-out data: the picture of a 2D model. */
 export const SnapshotSchema = z.object({
@@ -18,10 +22,10 @@ export const SnapshotSchema = z.object({
   bounds: z.tuple([z.tuple([z.number(), z.number()]), z.tuple([z.number(), z.number()])]),
   /** Energy on a gridSize × gridSize grid, row-major from (xlo, ylo), x fastest. */
   gridSize: z.number().int(),
-  energy: z.array(z.number()),
+  energy: z.array(Measured),
   /** Model samples and held-out data as flat [x0, y0, x1, y1, ...]. */
-  samples: z.array(z.number()),
-  data: z.array(z.number()),
+  samples: z.array(Measured),
+  data: z.array(Measured),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -42,14 +46,14 @@ export const SummarySchema = z.object({
   backend: BackendNameSchema,
   steps: z.number().int().describe('Steps completed'),
   totalSteps: z.number().int(),
-  seconds: z.number(),
-  stepsPerSecond: z.number(),
+  seconds: Measured,
+  stepsPerSecond: Measured,
   /** The last logged value of every metric. */
   final: Metrics,
   /** Named readouts of each energy node (e.g. a Gaussian's mean and variance), by node id. */
-  readouts: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
+  readouts: z.record(z.string(), z.record(z.string(), Quantity)),
   /** What is known of each data set's true density (mean, variance, entropy), by node id. */
-  truth: z.record(z.string(), z.record(z.string(), z.union([z.number(), z.array(z.number())]))),
+  truth: z.record(z.string(), z.record(z.string(), Quantity)),
   /** Where an energy's readout has a known true value in the data it trained on (a Gaussian's
    * mean and variance): the two side by side. */
   knownAnswers: z.array(
@@ -57,8 +61,8 @@ export const SummarySchema = z.object({
       quantity: z.string(),
       energyNode: z.string(),
       dataNode: z.string(),
-      recovered: z.union([z.number(), z.array(z.number())]),
-      truth: z.union([z.number(), z.array(z.number())]),
+      recovered: Quantity,
+      truth: Quantity,
     }),
   ),
   error: DiagnosticSchema.optional(),
@@ -82,7 +86,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     step: z.number().int(),
     totalSteps: z.number().int(),
     metrics: Metrics,
-    stepsPerSecond: z.number(),
+    stepsPerSecond: Measured,
   }),
   z.object({ type: z.literal('snapshot'), snapshot: SnapshotSchema }),
   /** The final samples of a trainer's sampler, drawn when the run ends (completed or cancelled). */
@@ -93,7 +97,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     samplerId: z.string(),
     dim: z.number().int(),
     /** Row-major, dim numbers per sample. */
-    values: z.array(z.number()),
+    values: z.array(Measured),
   }),
   z.object({ type: z.literal('finished'), summary: SummarySchema }),
   z.object({ type: z.literal('failed'), diagnostic: DiagnosticSchema, summary: SummarySchema.optional() }),

@@ -40,3 +40,27 @@ export type PushMessage = z.infer<typeof PushMessageSchema>;
 
 /** The error code of a message that is not JSON, or not a call. */
 export const BAD_MESSAGE = 'BAD_MESSAGE';
+
+// JSON has no NaN or ±Infinity (JSON.stringify writes null), yet a diverging run's metrics carry
+// them and the UI must show them. On the wire they travel as {"$nonFinite": "NaN" | "Infinity" |
+// "-Infinity"}; Electron's IPC (structured clone) carries them as they are.
+const NON_FINITE_KEY = '$nonFinite';
+
+/** JSON text of a message, keeping NaN and ±Infinity. */
+export function encodeMessage(message: unknown): string {
+  return JSON.stringify(message, (_key, value: unknown) =>
+    typeof value === 'number' && !Number.isFinite(value) ? { [NON_FINITE_KEY]: String(value) } : value,
+  );
+}
+
+/** Parses JSON text written by encodeMessage (throws on text that is not JSON). */
+export function decodeMessage(text: string): unknown {
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const keys = Object.keys(value);
+      const tag = (value as Record<string, unknown>)[NON_FINITE_KEY];
+      if (keys.length === 1 && (tag === 'NaN' || tag === 'Infinity' || tag === '-Infinity')) return Number(tag);
+    }
+    return value;
+  });
+}

@@ -22,6 +22,8 @@ import {
   API_PATH,
   BAD_MESSAGE,
   CallMessageSchema,
+  decodeMessage,
+  encodeMessage,
   MAX_MESSAGE_BYTES,
   TOKEN_COOKIE,
   TOKEN_PARAM,
@@ -76,7 +78,7 @@ export async function createWebHost(options: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
   const broadcast = (push: HostPush) => {
-    const text = JSON.stringify({ type: 'push', push } satisfies PushMessage);
+    const text = encodeMessage({ type: 'push', push } satisfies PushMessage);
     for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.send(text);
   };
 
@@ -222,7 +224,7 @@ export async function createWebHost(options: WebHostOptions): Promise<WebHost> {
       if (ws.readyState !== WebSocket.OPEN) return;
       let text: string;
       try {
-        text = JSON.stringify(message);
+        text = encodeMessage(message);
       } catch (e) {
         text = JSON.stringify({ type: 'error', id: message.id, error: { code: 'HOST_FAILURE', message: `the reply could not be encoded: ${e instanceof Error ? e.message : String(e)}` } } satisfies ErrorMessage);
       }
@@ -233,7 +235,7 @@ export async function createWebHost(options: WebHostOptions): Promise<WebHost> {
     if (isBinary) return bad(null, 'messages are JSON text, not binary');
     let raw: unknown;
     try {
-      raw = JSON.parse(rawText(data));
+      raw = decodeMessage(rawText(data));
     } catch {
       return bad(null, 'the message is not JSON');
     }

@@ -217,6 +217,21 @@ test('a node type this version does not know opens as a placeholder that keeps i
   expect(saved.nodes.find((n: { id: string }) => n.id === 'optimizer').params.learningRate).toBe(0.002);
 });
 
+test('a run that diverges shows its error on the node at fault', async ({ app: page }) => {
+  await page.getByTestId('examples').click();
+  await page.getByTestId('example-gaussian-ml').click();
+  // A precision of 1e6 with a Langevin step of 1: the chains blow up within a few steps.
+  await setParam(page, 'energy', 'initVariance', '1e-6');
+  await setParam(page, 'sampler', 'stepSize', '1');
+  await page.getByTestId('run').click();
+  await expect(page.getByTestId('run-progress')).toHaveAttribute('data-state', 'failed', { timeout: 90_000 });
+  await expect(page.getByTestId('run-failure')).toContainText('diverged');
+  const sampler = page.getByTestId('node-sampler');
+  await expect(sampler).toHaveAttribute('data-status', 'error');
+  await expect(sampler.locator('.ebm-node__error')).toContainText('diverged');
+  await screenshot(page, 'run-failed');
+});
+
 test('the web host refuses requests without its token', async ({ studio }) => {
   const bare = await fetch(`${studio.host.origin}/`);
   expect(bare.status).toBe(403);

@@ -4,7 +4,7 @@
 // next call reconnects once.
 import { HostError, type HostApi, type HostPush } from '../../../app/api/contract.ts';
 import { HOST_METHOD_NAMES, type HostMethodName } from '../../../app/api/methods.ts';
-import { API_PATH, ServerMessageSchema, TOKEN_PARAM } from '../../../main/web/protocol.ts';
+import { API_PATH, ServerMessageSchema, TOKEN_PARAM, decodeMessage, encodeMessage } from '../../../main/web/protocol.ts';
 
 const DISCONNECTED = 'HOST_DISCONNECTED';
 
@@ -81,15 +81,17 @@ export async function connectWebHost(location: PageLocation): Promise<HostApi> {
     if (typeof event.data !== 'string') return;
     let raw: unknown;
     try {
-      raw = JSON.parse(event.data);
+      raw = decodeMessage(event.data);
     } catch {
       return;
     }
     const parsed = ServerMessageSchema.safeParse(raw);
     if (!parsed.success) {
-      // A reply we cannot read still ends its call; a push we cannot read (a newer host) is ignored.
+      // A reply we cannot read still ends its call; a push we cannot read (a newer host) is
+      // reported in the console and otherwise ignored.
       const id = typeof raw === 'object' && raw !== null && 'id' in raw && typeof raw.id === 'number' ? raw.id : null;
       if (id !== null) settle(id, { error: new HostError('BAD_REPLY', `the EBM Studio host sent a reply this page cannot read: ${parsed.error.issues[0]?.message ?? 'malformed'}`) });
+      else console.error(`the EBM Studio host sent a message this page cannot read: ${JSON.stringify(parsed.error.issues.slice(0, 3))}`);
       return;
     }
     const message = parsed.data;
@@ -146,7 +148,7 @@ export async function connectWebHost(location: PageLocation): Promise<HostApi> {
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
       try {
-        ws.send(JSON.stringify({ type: 'call', id, method, args: args ?? {} }));
+        ws.send(encodeMessage({ type: 'call', id, method, args: args ?? {} }));
       } catch (e) {
         pending.delete(id);
         reject(new HostError(DISCONNECTED, `could not send ${method} to the EBM Studio host: ${e instanceof Error ? e.message : String(e)}`));
