@@ -1,5 +1,8 @@
-// End-to-end tests: Playwright drives the real UI in Debian's Chromium against the web host
-// (test/e2e/*.spec.ts), and the Electron spec runs where Electron's binary exists.
+// End-to-end tests: Playwright drives the real UI (test/e2e/*.spec.ts) in two projects. chromium:
+// Debian's Chromium against the web host (every spec but electron.spec.ts, which is about the
+// desktop app). electron: every spec in the desktop app, through Playwright's Electron support
+// (test/e2e/fixtures.ts builds and launches it); where Electron's binary or a display is missing,
+// each test is skipped and the output says why.
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
 
@@ -35,6 +38,7 @@ export default defineConfig({
         },
       },
     },
-    { name: 'electron', testMatch: /electron\.spec\.ts/ },
+    // No browser: the fixtures launch the app with _electron (and build its bundles once per worker).
+    { name: 'electron' },
   ],
 });

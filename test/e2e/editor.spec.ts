@@ -1,8 +1,9 @@
-// The editor as a researcher uses it, in Chromium against the web host.
+// The editor as a researcher uses it: in Chromium against the web host, and in the desktop app
+// (the electron project) where it can run.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, screenshot, test } from './fixtures.ts';
-import { center, dragFromPalette, drawWire, edgeCount, handle, selectNode, setParam } from './helpers.ts';
+import { expect, hostKind, screenshot, skipBecause, test } from './fixtures.ts';
+import { center, chooseFile, dragFromPalette, drawWire, edgeCount, handle, selectNode, setParam } from './helpers.ts';
 
 test('builds 8 Gaussians from an empty canvas, trains it live, stops, saves and reopens the same file', async ({ app: page, studio }) => {
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
@@ -60,9 +61,7 @@ test('builds 8 Gaussians from an empty canvas, trains it live, stops, saves and 
   await expect(page.getByTestId('run')).toBeVisible();
 
   // Save as a file of the workspace, reload the page, open it, save again: the same bytes.
-  await page.getByTestId('save-as').click();
-  await page.getByTestId('save-name').fill('my-8gaussians');
-  await page.getByTestId('save-confirm').click();
+  await chooseFile(page, studio, 'save', 'my-8gaussians', () => page.getByTestId('save-as').click());
   await expect(page.getByTestId('file-state')).toHaveText('my-8gaussians.ebm.json — saved');
   const file = join(studio.workspace, 'my-8gaussians.ebm.json');
   const saved = readFileSync(file, 'utf8');
@@ -70,13 +69,13 @@ test('builds 8 Gaussians from an empty canvas, trains it live, stops, saves and 
 
   await page.reload();
   await expect(page.locator('.react-flow__node')).toHaveCount(0);
-  await page.getByTestId('open').click();
-  await page.getByTestId('file-my-8gaussians.ebm.json').click();
+  await chooseFile(page, studio, 'open', 'my-8gaussians.ebm.json', () => page.getByTestId('open').click());
   await expect(page.locator('.react-flow__node')).toHaveCount(8);
   await expect(page.locator('.react-flow__edge')).toHaveCount(8);
   await expect(page.getByTestId('file-state')).toHaveText('my-8gaussians.ebm.json — saved');
   await page.getByTestId('save').click();
-  await expect(page.getByTestId('notice')).toContainText('Saved my-8gaussians.ebm.json');
+  // The web host names files relative to its workspace, the desktop app by absolute path.
+  await expect(page.getByTestId('notice')).toContainText(/Saved (.*\/)?my-8gaussians\.ebm\.json/);
   expect(readFileSync(file, 'utf8')).toBe(saved);
 
   // The run is listed with its summary and reopens its plots.
@@ -169,23 +168,21 @@ test('a wire dropped on empty canvas offers the node types that fit', async ({ a
   await expect(page.locator('.react-flow__edge')).toHaveCount(1);
 });
 
-test('a broken file shows its diagnostics and keeps what could be read', async ({ app: page }) => {
+test('a broken file shows its diagnostics and keeps what could be read', async ({ app: page, studio }) => {
   // Nothing readable: the current document stays, the problems are listed.
   await dragFromPalette(page, 'data.toy2d', { x: 60, y: 60 });
-  await page.getByTestId('open').click();
-  await page.getByTestId('unsaved-dialog').getByRole('button', { name: 'Don’t save' }).click();
-  await page.getByTestId('file-broken').click();
-  await page.getByTestId('file-truncated.ebm.json').click();
+  const openDiscarding = async () => {
+    await page.getByTestId('open').click();
+    await page.getByTestId('unsaved-dialog').getByRole('button', { name: 'Don’t save' }).click();
+  };
+  await chooseFile(page, studio, 'open', 'broken/truncated.ebm.json', openDiscarding);
   await expect(page.getByTestId('file-problems')).toContainText('truncated.ebm.json');
   await screenshot(page, 'broken-file');
   await page.getByTestId('file-problems').getByRole('button', { name: 'Close' }).click();
   await expect(page.getByTestId('node-toy2d')).toBeVisible();
 
   // Salvageable: the document opens with its problems on the nodes and in the list.
-  await page.getByTestId('open').click();
-  await page.getByTestId('unsaved-dialog').getByRole('button', { name: 'Don’t save' }).click();
-  await page.getByTestId('file-broken').click();
-  await page.getByTestId('file-edge-unknown-node.ebm.json').click();
+  await chooseFile(page, studio, 'open', 'broken/edge-unknown-node.ebm.json', openDiscarding);
   await expect(page.getByTestId('problems')).toBeVisible();
   await expect(page.getByTestId('problems').locator('[data-code]').first()).toBeVisible();
   expect(await page.locator('.react-flow__node').count()).toBeGreaterThan(0);
@@ -199,8 +196,7 @@ test('a node type this version does not know opens as a placeholder that keeps i
   const text = `${JSON.stringify(example, null, 2)}\n`;
   writeFileSync(join(studio.workspace, 'from-the-future.ebm.json'), text);
 
-  await page.getByTestId('open').click();
-  await page.getByTestId('file-from-the-future.ebm.json').click();
+  await chooseFile(page, studio, 'open', 'from-the-future.ebm.json', () => page.getByTestId('open').click());
   const placeholder = page.getByTestId('node-energy');
   await expect(placeholder).toHaveClass(/ebm-node--placeholder/);
   await expect(placeholder).toContainText('unknown type “energy.transformer”');
@@ -232,11 +228,20 @@ test('a run that diverges shows its error on the node at fault', async ({ app: p
   await screenshot(page, 'run-failed');
 });
 
-test('the web host refuses requests without its token', async ({ studio }) => {
-  const bare = await fetch(`${studio.host.origin}/`);
-  expect(bare.status).toBe(403);
-  const wrong = await fetch(`${studio.host.origin}/?token=${'0'.repeat(64)}`, { redirect: 'manual' });
-  expect(wrong.status).toBe(403);
-  const right = await fetch(studio.host.url, { redirect: 'manual' });
-  expect(right.status).toBe(303);
+test.describe('the web host', () => {
+  // In a hook, before the studio fixture: nothing is started on Electron.
+  // eslint-disable-next-line no-empty-pattern
+  test.beforeEach(({}, testInfo) => {
+    if (hostKind(testInfo) === 'electron') skipBecause(testInfo, 'the token guards the web host; Electron has no HTTP server');
+  });
+
+  test('refuses requests without its token', async ({ studio }) => {
+    if (studio.kind !== 'web') throw new Error('a web host test');
+    const bare = await fetch(`${studio.host.origin}/`);
+    expect(bare.status).toBe(403);
+    const wrong = await fetch(`${studio.host.origin}/?token=${'0'.repeat(64)}`, { redirect: 'manual' });
+    expect(wrong.status).toBe(403);
+    const right = await fetch(studio.host.url, { redirect: 'manual' });
+    expect(right.status).toBe(303);
+  });
 });

@@ -1,6 +1,7 @@
 // What a user does on the canvas, as steps the specs share.
+import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import { expect } from './fixtures.ts';
+import { expect, type Studio } from './fixtures.ts';
 
 /** Drags a node type from the palette to a point of the canvas (relative to its top left). */
 export async function dragFromPalette(page: Page, type: string, at: { x: number; y: number }): Promise<void> {
@@ -49,3 +50,57 @@ export async function setParam(page: Page, nodeId: string, param: string, value:
 }
 
 export const edgeCount = (page: Page): Promise<number> => page.locator('.react-flow__edge').count();
+
+/**
+ * Picks a file of the workspace (a path relative to it, with /) in the dialog that `opens` brings
+ * up (a click on Open or Save as, and whatever the app asks first). The web host shows the app's
+ * own file browser: enter the folders, then click the file or type the name. Electron shows a
+ * native dialog no test can drive: its answer is set in the main process before the click, once.
+ */
+export async function chooseFile(page: Page, studio: Studio, mode: 'open' | 'save', relativePath: string, opens: () => Promise<unknown>): Promise<void> {
+  const parts = relativePath.split('/');
+  const name = parts.pop()!;
+  if (studio.kind === 'electron') {
+    const path = join(studio.workspace, ...parts, name);
+    // main/electron/main.ts reads { canceled, filePaths[0] } and { canceled, filePath }.
+    await studio.electron.evaluate(
+      ({ dialog }, { mode, path }) => {
+        const g = globalThis as { e2eDialogPending?: boolean };
+        g.e2eDialogPending = true;
+        if (mode === 'open') {
+          const original = dialog.showOpenDialog;
+          dialog.showOpenDialog = async () => {
+            dialog.showOpenDialog = original;
+            g.e2eDialogPending = false;
+            return { canceled: false, filePaths: [path] };
+          };
+        } else {
+          const original = dialog.showSaveDialog;
+          dialog.showSaveDialog = async () => {
+            dialog.showSaveDialog = original;
+            g.e2eDialogPending = false;
+            return { canceled: false, filePath: path };
+          };
+        }
+      },
+      { mode, path },
+    );
+    await opens();
+    await expect
+      .poll(() => studio.electron.evaluate(() => (globalThis as { e2eDialogPending?: boolean }).e2eDialogPending), { message: `the app asked for a file to ${mode}` })
+      .toBe(false);
+    return;
+  }
+  await opens();
+  const dialog = page.getByTestId('file-dialog');
+  await expect(dialog).toBeVisible();
+  for (let i = 0; i < parts.length; i++) {
+    await dialog.getByTestId(`file-${parts[i]}`).click();
+    await expect(dialog.locator('.files__folder code')).toHaveText(parts.slice(0, i + 1).join('/'));
+  }
+  if (mode === 'open') await dialog.getByTestId(`file-${name}`).click();
+  else {
+    await dialog.getByTestId('save-name').fill(name);
+    await dialog.getByTestId('save-confirm').click();
+  }
+}
