@@ -12,6 +12,11 @@ export type BackendName = z.infer<typeof BackendNameSchema>;
 const Measured = z.preprocess((v) => (v === null ? NaN : v), z.custom<number>((v) => typeof v === 'number', { message: 'expected a number' }));
 const Metrics = z.record(z.string(), Measured);
 const Quantity = z.union([Measured, z.array(Measured)]);
+/** A long array of measured values (a snapshot's grid and points, tens of thousands of them),
+ * checked in one pass rather than value by value: the UI checks every event it receives. */
+const MeasuredArray = z
+  .custom<(number | null)[]>((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null), { message: 'expected a list of numbers' })
+  .transform((a): number[] => (a.includes(null) ? a.map((x) => x ?? NaN) : (a as number[])));
 
 /** Samples drawn over the energy heat map, with held-out data: the picture of a 2D model. */
 export const SnapshotSchema = z.object({
@@ -22,10 +27,10 @@ export const SnapshotSchema = z.object({
   bounds: z.tuple([z.tuple([z.number(), z.number()]), z.tuple([z.number(), z.number()])]),
   /** Energy on a gridSize × gridSize grid, row-major from (xlo, ylo), x fastest. */
   gridSize: z.number().int(),
-  energy: z.array(Measured),
+  energy: MeasuredArray,
   /** Model samples and held-out data as flat [x0, y0, x1, y1, ...]. */
-  samples: z.array(Measured),
-  data: z.array(Measured),
+  samples: MeasuredArray,
+  data: MeasuredArray,
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
@@ -97,7 +102,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     samplerId: z.string(),
     dim: z.number().int(),
     /** Row-major, dim numbers per sample. */
-    values: z.array(Measured),
+    values: MeasuredArray,
   }),
   z.object({ type: z.literal('finished'), summary: SummarySchema }),
   z.object({ type: z.literal('failed'), diagnostic: DiagnosticSchema, summary: SummarySchema.optional() }),

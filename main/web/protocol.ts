@@ -55,6 +55,8 @@ export function encodeMessage(message: unknown): string {
 
 /** Parses JSON text written by encodeMessage (throws on text that is not JSON). */
 export function decodeMessage(text: string): unknown {
+  // A reviver visits every value (a snapshot has tens of thousands): only when a tag is there.
+  if (!text.includes(`"${NON_FINITE_KEY}"`)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown) => {
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
       const keys = Object.keys(value);

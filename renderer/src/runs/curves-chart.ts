@@ -26,6 +26,8 @@ const THROTTLE_FACTOR = 4;
 /** ...and at least this long (ms): ten redraws a second is as live as curves need to look, and
  * leaves the rest of the frames (and the raster threads, software-only on many machines) alone. */
 const MIN_INTERVAL = 100;
+/** Drawing time a frame may spend on the charts (ms); the rest waits for the next frame. */
+const FRAME_BUDGET_MS = 6;
 
 interface LegendItem {
   readonly metric: string;
@@ -163,11 +165,23 @@ export class CurvesChart {
     const table = this.table;
     if (table) {
       this.extent = stepExtent(table) ?? [0, 1];
+      let left = false;
       for (const p of this.panels) {
+        // A frame's share of the UI thread: panels beyond it are drawn at the next frame, so
+        // many charts never add up to one long task (a node dragged meanwhile stays smooth).
+        if (performance.now() - t0 > FRAME_BUDGET_MS) {
+          left = true;
+          break;
+        }
         if (!p.data.sync(table)) continue;
         // batch() draws before it returns, so the time measured below includes the drawing.
         p.plot.batch(() => p.plot.setData(p.data.data() as uPlot.AlignedData));
         if (p.hoverIdx === null) this.showValues(p, null);
+      }
+      if (left) {
+        this.frameRequested = true;
+        this.frameHandle = requestAnimationFrame(() => this.frame());
+        return;
       }
       this.host.dataset.points = String(table.rows);
     } else {
