@@ -261,18 +261,25 @@ export interface MetricsPanelsOptions {
   readonly entropy?: number;
 }
 
-interface Group {
+/** A panel of the training curves: which metrics go together, and how they are drawn. The one
+ * grouping of metrics, read by the PNG figures here and by the app's live curves. */
+export interface MetricGroup {
+  /** Stable name of the panel. */
+  readonly id: string;
   readonly title: string;
   readonly yLabel: string;
   readonly metrics: readonly { readonly key: string; readonly color?: string }[];
   readonly logY?: boolean;
   /** A dashed reference line: the data entropy (when known) or zero. */
   readonly reference?: 'entropy' | 'zero';
+  /** Evaluated by monitors now and then, not averaged over steps: never smoothed. */
+  readonly monitor?: boolean;
 }
 
-const GROUPS: readonly Group[] = [
-  { title: 'Loss', yLabel: 'loss', metrics: [{ key: 'loss', color: PALETTE[0] }] },
+export const METRIC_GROUPS: readonly MetricGroup[] = [
+  { id: 'loss', title: 'Loss', yLabel: 'loss', metrics: [{ key: 'loss', color: PALETTE[0] }] },
   {
+    id: 'energies',
     title: 'Energies',
     yLabel: 'energy',
     metrics: [
@@ -281,10 +288,10 @@ const GROUPS: readonly Group[] = [
       { key: 'gap', color: PALETTE[2] },
     ],
   },
-  { title: 'Held-out NLL', yLabel: 'nats', metrics: [{ key: 'nll', color: PALETTE[0] }], reference: 'entropy' },
-  { title: 'NLL − entropy', yLabel: 'nats', metrics: [{ key: 'nll_minus_entropy', color: PALETTE[3] }], reference: 'zero' },
-  { title: 'MMD²', yLabel: 'MMD²', metrics: [{ key: 'mmd2', color: PALETTE[2] }] },
-  { title: 'Gradient norm', yLabel: 'L2 norm', metrics: [{ key: 'grad_norm', color: PALETTE[4] }], logY: true },
+  { id: 'nll', title: 'Held-out NLL', yLabel: 'nats', metrics: [{ key: 'nll', color: PALETTE[0] }], reference: 'entropy', monitor: true },
+  { id: 'nll_minus_entropy', title: 'NLL − entropy', yLabel: 'nats', metrics: [{ key: 'nll_minus_entropy', color: PALETTE[3] }], reference: 'zero', monitor: true },
+  { id: 'mmd2', title: 'MMD²', yLabel: 'MMD²', metrics: [{ key: 'mmd2', color: PALETTE[2] }], monitor: true },
+  { id: 'grad_norm', title: 'Gradient norm', yLabel: 'L2 norm', metrics: [{ key: 'grad_norm', color: PALETTE[4] }], logY: true },
 ];
 
 /**
@@ -303,9 +310,9 @@ export function metricsPanels(rows: readonly MetricsRow[], options: MetricsPanel
       order.push(key);
     }
   }
-  const known = new Set(GROUPS.flatMap((g) => g.metrics.map((m) => m.key)));
+  const known = new Set(METRIC_GROUPS.flatMap((g) => g.metrics.map((m) => m.key)));
   const panels: Panel[] = [];
-  for (const group of GROUPS) {
+  for (const group of METRIC_GROUPS) {
     const metrics = group.metrics.filter((m) => present.has(m.key));
     if (metrics.length === 0) continue;
     const series = metrics.map((m) => ({ name: m.key, color: m.color, points: metricPoints(rows, m.key) }));

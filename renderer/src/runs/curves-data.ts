@@ -1,6 +1,7 @@
 // What the live curves draw, worked out without a DOM: which panels the metrics go in, and each
 // panel's data in the shape uPlot takes, extended row by row as the run logs (never rebuilt per
 // frame). Pure apart from the builders' own state, so node tests cover it.
+import { METRIC_GROUPS } from '../../../app/plot/curves.ts';
 import { PALETTE } from '../../../app/plot/theme.ts';
 import type { PlotRequest } from '../../../app/runtime/events.ts';
 import type { MetricsTable } from './run-view.ts';
@@ -24,27 +25,6 @@ export interface PanelSpec {
   readonly series: readonly CurveSeriesSpec[];
 }
 
-interface Group {
-  readonly id: string;
-  readonly title: string;
-  readonly yLabel: string;
-  readonly keys: readonly string[];
-  readonly log?: boolean;
-  /** Metrics the monitors evaluate now and then (not noisy per-step averages): never smoothed. */
-  readonly monitor?: boolean;
-  readonly zeroLine?: boolean;
-}
-
-// The groups of the core's loss figure (app/plot/curves.ts metricsPanels), in its order and colours.
-const GROUPS: readonly Group[] = [
-  { id: 'loss', title: 'Loss', yLabel: 'loss', keys: ['loss'] },
-  { id: 'energies', title: 'Energies', yLabel: 'energy', keys: ['e_data', 'e_samples', 'gap'] },
-  { id: 'nll', title: 'Held-out NLL', yLabel: 'nats', keys: ['nll'], monitor: true },
-  { id: 'nll_minus_entropy', title: 'NLL − entropy', yLabel: 'nats', keys: ['nll_minus_entropy'], monitor: true, zeroLine: true },
-  { id: 'mmd2', title: 'MMD²', yLabel: 'MMD²', keys: ['mmd2'], monitor: true },
-  { id: 'grad_norm', title: 'Gradient norm', yLabel: 'L2 norm', keys: ['grad_norm'], log: true },
-];
-
 /** `trainer/loss` → `loss`: with several trainers the runtime prefixes each metric with its trainer's name. */
 export function baseName(key: string): string {
   const slash = key.lastIndexOf('/');
@@ -60,17 +40,17 @@ export function groupMetrics(names: readonly string[], smoothing: number): Panel
   const smoothOn = smoothing > 0;
   const taken = new Set<string>();
   const panels: PanelSpec[] = [];
-  for (const group of GROUPS) {
-    const keys = names.filter((n) => group.keys.includes(baseName(n)));
+  for (const group of METRIC_GROUPS) {
+    const keys = names.filter((n) => group.metrics.some((m) => m.key === baseName(n)));
     if (keys.length === 0) continue;
-    // One trainer: each metric its group colour; several: the same metric of each trainer in turn.
+    // One trainer: each metric its colour in the core's figure; several: the same metric of each trainer in turn.
     const prefixed = keys.some((k) => k.includes('/'));
     const series = keys.map((key, i) => {
       taken.add(key);
-      const color = prefixed ? (PALETTE[i % PALETTE.length] ?? '#000') : (PALETTE[group.keys.indexOf(baseName(key)) % PALETTE.length] ?? '#000');
-      return { key, color, smooth: smoothOn && !group.monitor };
+      const color = prefixed ? PALETTE[i % PALETTE.length] : group.metrics.find((m) => m.key === baseName(key))?.color;
+      return { key, color: color ?? PALETTE[0] ?? '#000', smooth: smoothOn && !group.monitor };
     });
-    panels.push({ id: group.id, title: group.title, yLabel: group.yLabel, log: group.log === true, zeroLine: group.zeroLine === true, series });
+    panels.push({ id: group.id, title: group.title, yLabel: group.yLabel, log: group.logY === true, zeroLine: group.reference === 'zero', series });
   }
   for (const key of names) {
     if (taken.has(key)) continue;
