@@ -117,12 +117,12 @@ export function resolveAppFile(requestUrl: string, root: string, path: nodePath.
   return { ok: true, file };
 }
 
-export const mimeType = contentType;
+
 
 /** The headers of every app:// response. */
 export function responseHeaders(file: string): Record<string, string> {
   return {
-    'Content-Type': mimeType(file),
+    'Content-Type': contentType(file),
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Cache-Control': 'no-cache',

@@ -110,7 +110,9 @@ function Shell({ info }: { info: HostInfo }) {
     return () => window.removeEventListener('beforeunload', onBeforeUnload);
   }, [store]);
 
-  // Keyboard shortcuts; text fields keep their own keys.
+  // Keyboard shortcuts; text fields keep their own keys, and an open dialog keeps them all.
+  const dialogOpen = useRef(false);
+  dialogOpen.current = dialog !== null;
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const command = commandForKey(e);
@@ -126,8 +128,6 @@ function Shell({ info }: { info: HostInfo }) {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [run]);
-  const dialogOpen = useRef(false);
-  dialogOpen.current = dialog !== null;
 
   // Menu commands from the host (Electron).
   useEffect(() => host.onPush((push) => push.kind === 'command' && void commands.run(push.command)), [host, commands]);

@@ -15,7 +15,6 @@ import { RUN_INFO_FILE, RunInfoSchema } from '../../runtime/node/run-folder.ts';
 import type { RunHandle, RunRequest } from '../../runtime/node/start-run.ts';
 import { catalog } from '../../../nodes/catalog.ts';
 import {
-  HOST_METHODS,
   HostError,
   isHostMethod,
   parseArgs,
@@ -403,8 +402,6 @@ export async function dispatch(services: HostServices, method: unknown, rawArgs:
   }
 }
 
-/** The contract's result schema for a method, for hosts and tests that check what they send. */
-export const resultSchema = (method: HostMethodName) => HOST_METHODS[method].result;
 
 function applyEvent(record: RunRecord, event: RunEvent): void {
   if (event.type === 'started') record.backend = event.backend;

@@ -7,9 +7,9 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } f
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HostError, type HostPush, type HostResult } from '../../../app/api/contract.ts';
+import { HOST_METHODS, HostError, type HostPush, type HostResult } from '../../../app/api/contract.ts';
 import type { HostMethodName } from '../../../app/api/methods.ts';
-import { createServices, dispatch, resultSchema, type Services } from '../../../app/api/node/services.ts';
+import { createServices, dispatch, type Services } from '../../../app/api/node/services.ts';
 import type { GraphDocument } from '../../../app/graph/document.ts';
 import { parseGraph } from '../../../app/graph/parse.ts';
 import type { RunEvent, Summary } from '../../../app/runtime/events.ts';
@@ -134,7 +134,7 @@ async function setup(): Promise<Setup> {
   const call = async <M extends HostMethodName>(method: M, args: unknown = {}) => {
     const result = await dispatch(services, method, args);
     // Whatever a service returns must satisfy the contract, or the UI would be lied to.
-    return resultSchema(method).parse(result) as HostResult<M>;
+    return HOST_METHODS[method].result.parse(result) as HostResult<M>;
   };
   return { workspace, outside, examplesDir, runsDir, services, runs, pushes, call };
 }

@@ -11,11 +11,11 @@ import {
   isOurUrl,
   isPermissionAllowed,
   isTrustedSender,
-  mimeType,
   resolveAppFile,
   responseHeaders,
   secureWebPreferences,
 } from '../../../main/electron/security.ts';
+import { contentType } from '../../../main/renderer-assets.ts';
 
 test('the window is isolated, sandboxed, without Node, webviews or spellcheck, with our preload', () => {
   const prefs = secureWebPreferences('/x/preload.cjs');
@@ -58,9 +58,9 @@ test('every app:// response carries the CSP, nosniff and its content type', () =
   assert.equal(h['Content-Security-Policy'], CONTENT_SECURITY_POLICY);
   assert.equal(h['X-Content-Type-Options'], 'nosniff');
   assert.match(h['Content-Type']!, /^text\/javascript/);
-  assert.equal(mimeType('/r/tfjs-backend-wasm.wasm'), 'application/wasm', 'wasm streams only with its own type');
-  assert.match(mimeType('/r/index.html'), /^text\/html/);
-  assert.equal(mimeType('/r/unknown.bin'), 'application/octet-stream');
+  assert.equal(contentType('/r/tfjs-backend-wasm.wasm'), 'application/wasm', 'wasm streams only with its own type');
+  assert.match(contentType('/r/index.html'), /^text\/html/);
+  assert.equal(contentType('/r/unknown.bin'), 'application/octet-stream');
 });
 
 test('isOurUrl accepts our origin only', () => {
