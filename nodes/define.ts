@@ -7,8 +7,8 @@ import type { Rng } from '../app/runtime/rng.ts';
 import type { PlotRequest, Snapshot } from '../app/runtime/events.ts';
 import type { ParamSpecs, ParamValues } from './params.ts';
 
-export type Category = 'data' | 'energy' | 'sampler' | 'objective' | 'optimizer' | 'trainer' | 'monitor';
-export const CATEGORIES: readonly Category[] = ['data', 'energy', 'sampler', 'objective', 'optimizer', 'trainer', 'monitor'];
+export type Category = 'data' | 'noise' | 'energy' | 'sampler' | 'objective' | 'optimizer' | 'trainer' | 'monitor';
+export const CATEGORIES: readonly Category[] = ['data', 'noise', 'energy', 'sampler', 'objective', 'optimizer', 'trainer', 'monitor'];
 
 /** A data set: a fixed training set, a held-out test set, and what is known about the truth. */
 export interface Dataset {
@@ -25,6 +25,28 @@ export interface Dataset {
   readonly truth?: Record<string, number | number[]>;
   /** A batch of n training points, drawn with replacement. */
   batch(n: number, rng: Rng): tf.Tensor2D;
+  /** The true density, where it is known in closed form (Gaussian data, Gaussian mixtures): for
+   * the Fisher divergence to the true score and for checks. */
+  readonly density?: KnownDensity;
+}
+
+/** A density known in closed form. */
+export interface KnownDensity {
+  /** log p(x), one value per row. */
+  logDensity(x: tf.Tensor2D): tf.Tensor1D;
+  /** The score ∇ₓ log p(x), one row per row of x. */
+  score(x: tf.Tensor2D): tf.Tensor2D;
+}
+
+/** A noise distribution with a density, for noise-contrastive estimation: it can be sampled and
+ * its log-density evaluated. Fixed once built (fitted to the data at build time where it is). */
+export interface NoiseDistribution {
+  readonly nodeId: string;
+  readonly dim: number;
+  /** n points, row-major n × dim. */
+  sample(n: number, rng: Rng): tf.Tensor2D;
+  /** log p_n(x), one value per row; −∞ outside its support. */
+  logDensity(x: tf.Tensor2D): tf.Tensor1D;
 }
 
 /** An energy function E_θ: R^d → R, p_θ(x) ∝ exp(−E_θ(x)). */
@@ -46,21 +68,51 @@ export interface SampleRequest {
   rng: Rng;
   /** False for monitors: draw without touching persistent chains or replay buffers. */
   persist: boolean;
+  /** Where the chains start, overriding the sampler's own choice (a replay buffer node's draw);
+   * as many rows as `data`. The caller keeps it. */
+  start?: tf.Tensor2D;
+  /** Overrides the number of MCMC steps (diagnostics run longer chains than training). */
+  steps?: number;
+  /** Record every chain's energy after every step (for ESS and the energy trace). */
+  trace?: boolean;
 }
 
-/** Draws approximate samples from p_θ. No gradient flows through it. The caller owns the result. */
+/** The energy of every chain after every step of one draw. */
+export interface ChainTrace {
+  readonly steps: number;
+  readonly chains: number;
+  /** steps × chains, row-major: energies[k·chains + c] is chain c's energy after step k + 1. */
+  readonly energies: Float32Array;
+}
+
+/** One draw: the samples and the draw's statistics. The caller disposes both. */
+export interface Draw {
+  samples: tf.Tensor2D;
+  /** Per-draw statistics that become training metrics: the acceptance rate of Metropolis-adjusted
+   * samplers ('acceptance'), the mean energy at the chains' end ('chain_energy')... */
+  stats: Record<string, tf.Scalar>;
+  /** Present when the request asked for it. */
+  trace?: ChainTrace;
+}
+
+/** Draws approximate samples from p_θ. No gradient flows through it. */
 export interface Sampler {
   readonly nodeId: string;
   readonly energy: EnergyModel;
-  sample(request: SampleRequest): Promise<tf.Tensor2D>;
-  /** Scalar diagnostics of the last draw (temperature, acceptance rate...). */
-  diagnostics(): Record<string, number>;
+  sample(request: SampleRequest): Promise<Draw>;
 }
 
 export interface LossTerms {
   loss: tf.Scalar;
   /** Training metrics reported with the loss: mean energies, their gap... */
   metrics: Record<string, tf.Scalar>;
+}
+
+/** What an objective draws before the loss: tensors the loss reads, and statistics of the draw
+ * (a sampler's acceptance rate...) reported with the step's metrics. The optimizer disposes both. */
+export interface Prepared {
+  tensors: Record<string, tf.Tensor>;
+  stats?: Record<string, tf.Scalar>;
 }
 
 /** A training objective: what to draw outside the gradient tape, and the loss on it. Nodes draw
@@ -72,10 +124,10 @@ export interface Objective {
   readonly sampler?: Sampler;
   /** Everything the optimizer updates: the energy's parameters and the objective's own (a log Z). */
   readonly variables: readonly tf.Variable[];
-  /** Draws the batch (and MCMC samples); nothing here is differentiated. */
-  prepare(batchSize: number): Promise<Record<string, tf.Tensor>>;
+  /** Draws the batch (and MCMC samples, noise...); nothing here is differentiated. */
+  prepare(batchSize: number): Promise<Prepared>;
   /** The loss on what prepare drew; differentiated with respect to `variables`. */
-  loss(prepared: Record<string, tf.Tensor>): LossTerms;
+  loss(tensors: Record<string, tf.Tensor>): LossTerms;
 }
 
 export interface Optimizer {
@@ -111,6 +163,7 @@ export interface Monitor {
 /** The value that travels along an edge, by port type. */
 export interface PortValues {
   dataset: Dataset;
+  noise: NoiseDistribution;
   energy: EnergyModel;
   sampler: Sampler;
   objective: Objective;
@@ -121,6 +174,7 @@ export type PortType = keyof PortValues;
 
 export const PORT_TYPES: Record<PortType, { title: string; color: string; doc: string }> = {
   dataset: { title: 'Data', color: '#2f80ed', doc: 'Training and held-out points' },
+  noise: { title: 'Noise', color: '#6fcf97', doc: 'A distribution with a density: the contrast of noise-contrastive estimation' },
   energy: { title: 'Energy', color: '#eb5757', doc: 'An energy function E(x) with trainable parameters' },
   sampler: { title: 'Sampler', color: '#9b51e0', doc: 'Draws samples from exp(−E)' },
   objective: { title: 'Objective', color: '#f2994a', doc: 'A training loss on the energy' },
@@ -170,6 +224,12 @@ export interface NodeDef<P extends ParamSpecs = ParamSpecs, I extends PortMap = 
   dim?(params: ParamValues<P>): number;
   /** The only dimension this node works in (e.g. 2 for 2D plots). */
   readonly requiresDim?: number;
+  /** Energy nodes: whether the second derivatives of E with respect to x (and their parameter
+   * gradients) can be trusted with these parameters. Objectives that need them check it. */
+  secondOrder?(params: ParamValues<P>): SecondOrderSupport;
+  /** Objective nodes: the loss differentiates ∇ₓE with respect to θ (score matching, KSD), so the
+   * energy must have verified second derivatives (see secondOrder). */
+  readonly needsSecondOrder?: boolean;
   /** Checks that involve several parameters at once. */
   check?(params: ParamValues<P>): Omit<Diagnostic, 'nodeId'>[];
   /** Quantities implied by the parameters, shown beside the form (e.g. a sampler's temperature). */
@@ -178,6 +238,10 @@ export interface NodeDef<P extends ParamSpecs = ParamSpecs, I extends PortMap = 
   migrate?(params: Record<string, unknown>, fromVersion: number): Record<string, unknown>;
   build(ctx: BuildContext, params: ParamValues<P>, inputs: InputValues<I>): OutputValues<O>;
 }
+
+/** Whether an energy's second derivatives are usable by score-based objectives: they are
+ * verified against finite differences (nodes/shared/autodiff.ts), or why not. */
+export type SecondOrderSupport = { ok: true } | { ok: false; reason: string };
 
 /** Erased node type for catalogs and the compiler (method syntax above keeps it assignable). */
 export type AnyNodeDef = NodeDef<ParamSpecs, PortMap, PortMap>;

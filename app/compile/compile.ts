@@ -180,6 +180,26 @@ export function compile(doc: GraphDocument, catalog: Catalog): CompileResult {
     }
   }
 
+  // Score-based objectives differentiate ∇ₓE with respect to θ: their energy must have second
+  // derivatives that exist and are verified (nodes/shared/autodiff.ts).
+  for (const [id, def] of defs) {
+    if (!def.needsSecondOrder) continue;
+    for (const [port, spec] of Object.entries(def.inputs)) {
+      const ref = spec.type === 'energy' ? inputs.get(id)?.[port] : undefined;
+      const energyDef = ref && defs.get(ref.node);
+      const energyParams = ref && params.get(ref.node);
+      if (!ref || !energyDef || !energyParams || Object.keys(energyParams).length !== Object.keys(energyDef.params).length) continue;
+      const support = energyDef.secondOrder?.(energyParams) ?? { ok: false, reason: `${energyDef.title} does not declare verified second derivatives` };
+      if (!support.ok)
+        diagnostics.push(
+          error('SECOND_ORDER_UNSUPPORTED', `${nameOf(byId.get(id)!)} (${def.title}) needs the second derivatives of the energy, but ${nameOf(byId.get(ref.node)!)}: ${support.reason}`, {
+            nodeId: id,
+            port,
+          }),
+        );
+    }
+  }
+
   // What runs: trainers and everything that feeds them or watches them.
   const trainers = doc.nodes.filter((n) => defs.get(n.id)?.category === 'trainer').map((n) => n.id);
   if (trainers.length === 0) diagnostics.push(error('NO_TRAINER', 'the graph has no Trainer node, so there is nothing to run'));

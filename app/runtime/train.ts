@@ -167,9 +167,10 @@ export class TrainingSession {
       const start = tf.slice(data.test, [0, 0], [n, data.dim]);
       const rng = new Rng(this.plan.document.seed).split(`final-samples:${s.trainer.nodeId}`);
       try {
-        const x = await sampler.sample({ data: start, rng, persist: false });
-        const values = Array.from(await x.data());
-        x.dispose();
+        const draw = await sampler.sample({ data: start, rng, persist: false });
+        tf.dispose(draw.stats);
+        const values = Array.from(await draw.samples.data());
+        draw.samples.dispose();
         this.options.emit({ type: 'samples', step: this.step, trainerId: s.trainer.nodeId, samplerId: sampler.nodeId, dim: data.dim, values });
       } finally {
         start.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineNode } from '../define.ts';
 import { choice, int, num } from '../params.ts';
+import * as ad from '../shared/autodiff.ts';
 import { constant, trainable } from '../shared/init.ts';
 
 /**
@@ -35,6 +36,7 @@ export const energyGaussianNode = defineNode({
     initVariance: num({ title: 'Initial variance', doc: 'Every variance starts here (P = I / this).', default: 4, min: 0, exclusiveMin: true }),
   },
   dim: (p) => p.dim,
+  secondOrder: () => ({ ok: true }),
   build(ctx, p) {
     const d = p.dim;
     const mean = trainable(ctx, () => tf.fill([d], p.initMean));
@@ -44,7 +46,7 @@ export const energyGaussianNode = defineNode({
     const lower = full ? trainable(ctx, () => tf.zeros([d, d])) : null;
     const strictLowerMask = full ? constant(ctx, () => tf.sub(tf.linalg.bandPart(tf.ones([d, d]), -1, 0), tf.eye(d))) : null;
 
-    const choleskyFactor = (): tf.Tensor2D => tf.add(tf.mul(lower!, strictLowerMask!), tf.diag(tf.exp(logDiag))) as tf.Tensor2D;
+    const choleskyFactor = (): tf.Tensor2D => tf.add(tf.mul(lower!, strictLowerMask!), tf.diag(ad.exp(logDiag))) as tf.Tensor2D;
 
     return {
       energy: {
@@ -54,7 +56,7 @@ export const energyGaussianNode = defineNode({
         energy: (x) =>
           tf.tidy(() => {
             const centred = tf.sub(x, mean);
-            if (!full) return tf.mul(0.5, tf.sum(tf.mul(tf.square(centred), tf.exp(logDiag)), 1)) as tf.Tensor1D;
+            if (!full) return tf.mul(0.5, tf.sum(tf.mul(tf.square(centred), ad.exp(logDiag)), 1)) as tf.Tensor1D;
             // ½‖Lᵀ(x − μ)‖² = ½ (x − μ)ᵀ L Lᵀ (x − μ)
             return tf.mul(0.5, tf.sum(tf.square(tf.matMul(centred, choleskyFactor())), 1)) as tf.Tensor1D;
           }),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineNode } from '../define.ts';
 import { choice, int, intList } from '../params.ts';
-import { ACTIVATIONS, ACTIVATION_OPTIONS } from '../shared/activations.ts';
+import { ACTIVATIONS, ACTIVATION_OPTIONS, activationSecondOrder } from '../shared/activations.ts';
 import { denseInit, trainable } from '../shared/init.ts';
 
 export const energyMlpNode = defineNode({
@@ -32,6 +32,7 @@ export const energyMlpNode = defineNode({
     activation: choice({ title: 'Activation', doc: 'Non-linearity after each hidden layer.', default: 'swish', options: ACTIVATION_OPTIONS }),
   },
   dim: (p) => p.inputDim,
+  secondOrder: (p) => activationSecondOrder(p.activation),
   build(ctx, p) {
     const act = ACTIVATIONS[p.activation].fn;
     const widths = [p.inputDim, ...p.hidden, 1];

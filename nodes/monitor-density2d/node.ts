@@ -58,8 +58,10 @@ export const monitorDensity2dNode = defineNode({
         let samples: number[] = [];
         if (drawFrom) {
           const start = tf.tidy(() => tf.slice(tf.tile(held, [Math.ceil(p.samples / nHeld), 1]), [0, 0], [p.samples, 2]) as tf.Tensor2D);
-          const x = await drawFrom.sample({ data: start, rng, persist: false });
+          const draw = await drawFrom.sample({ data: start, rng, persist: false });
           start.dispose();
+          tf.dispose(draw.stats);
+          const x = draw.samples;
           metrics.mmd2 = await mmd2(x, held);
           samples = Array.from(await x.data());
           x.dispose();

@@ -35,8 +35,8 @@ export const objectiveMlNode = defineNode({
         variables: energy.variables,
         async prepare(batchSize) {
           const positive = data.batch(batchSize, rng);
-          const negative = await sampler.sample({ data: positive, rng: samplerRng, persist: true });
-          return { positive, negative };
+          const draw = await sampler.sample({ data: positive, rng: samplerRng, persist: true });
+          return { tensors: { positive, negative: draw.samples }, stats: draw.stats };
         },
         loss({ positive, negative }) {
           const ePos = energy.energy(positive as tf.Tensor2D);

@@ -4,7 +4,8 @@ import type { Objective, Optimizer } from '../define.ts';
 /**
  * One update of `objective` with a tfjs optimizer: draw (outside the tape), differentiate the loss
  * with respect to the objective's variables, optionally clip the global gradient norm, apply.
- * Returns loss, the objective's metrics and grad_norm (before clipping).
+ * Returns loss, the draw's statistics, the objective's metrics and grad_norm (before clipping);
+ * the caller disposes them.
  */
 export function optimizerFor(nodeId: string, objective: Objective, optimizer: tf.Optimizer, clipNorm: number): Optimizer {
   const vars = objective.variables as tf.Variable[];
@@ -12,12 +13,12 @@ export function optimizerFor(nodeId: string, objective: Objective, optimizer: tf
     nodeId,
     objective,
     async step(batchSize) {
-      const prepared = await objective.prepare(batchSize);
+      const { tensors, stats = {} } = await objective.prepare(batchSize);
       try {
         return tf.tidy(() => {
           let metrics: Record<string, tf.Scalar> = {};
           const { value, grads } = tf.variableGrads(() => {
-            const terms = objective.loss(prepared);
+            const terms = objective.loss(tensors);
             metrics = Object.fromEntries(Object.entries(terms.metrics).map(([k, v]) => [k, tf.keep(v)]));
             return terms.loss;
           }, vars);
@@ -29,10 +30,10 @@ export function optimizerFor(nodeId: string, objective: Objective, optimizer: tf
             for (const n of names) grads[n] = tf.mul(grads[n]!, scale);
           }
           optimizer.applyGradients(grads);
-          return { loss: value, ...metrics, grad_norm: gradNorm };
+          return { loss: value, ...stats, ...metrics, grad_norm: gradNorm };
         });
       } finally {
-        tf.dispose(prepared);
+        tf.dispose(tensors);
       }
     },
   };

@@ -3,6 +3,7 @@ import type { Category } from '../../../nodes/define.ts';
 /** One colour per category, for the palette and the node headers. */
 export const CATEGORY_COLORS: Record<Category, string> = {
   data: '#2f80ed',
+  noise: '#3fae7a',
   energy: '#eb5757',
   sampler: '#9b51e0',
   objective: '#f2994a',
@@ -13,6 +14,7 @@ export const CATEGORY_COLORS: Record<Category, string> = {
 
 export const CATEGORY_TITLES: Record<Category, string> = {
   data: 'Data',
+  noise: 'Noise',
   energy: 'Energy',
   sampler: 'Samplers',
   objective: 'Objectives',

@@ -23,10 +23,23 @@ const jsActivation: Record<ActivationName, (v: number) => number> = {
   tanh: Math.tanh,
   sigmoid: (v) => 1 / (1 + Math.exp(-v)),
   elu: (v) => (v > 0 ? v : Math.exp(v) - 1),
+  gelu: (v) => v * normalCdf(v),
   leakyRelu: (v) => (v > 0 ? v : 0.2 * v),
   relu: (v) => Math.max(v, 0),
   sin: Math.sin,
 };
+
+/** Φ(v) by the erf series (plenty for |v| < 6 in double precision). */
+function normalCdf(v: number): number {
+  const z = v / Math.SQRT2;
+  let term = z;
+  let sum = z;
+  for (let n = 1; n < 200; n++) {
+    term *= (-z * z) / n;
+    sum += term / (2 * n + 1);
+  }
+  return 0.5 * (1 + (2 / Math.sqrt(Math.PI)) * sum);
+}
 
 for (const activation of Object.keys(ACTIVATIONS) as ActivationName[]) {
   test(`energy.mlp (${activation}) computes E(x) = w₃ᵀ act(W₂ᵀ act(W₁ᵀx + b₁) + b₂) + b₃`, () => {

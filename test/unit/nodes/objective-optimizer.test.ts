@@ -27,7 +27,7 @@ function fixed(energy: EnergyModel): { data: Dataset; sampler: Sampler; disposab
     bounds: [[-4, 4], [-4, 4]],
     batch: (_n: number, _rng: Rng) => tf.clone(t) as tf.Tensor2D,
   };
-  const sampler: Sampler = { nodeId: 'sampler', energy, diagnostics: () => ({}), sample: async () => tf.tensor2d(NEG) };
+  const sampler: Sampler = { nodeId: 'sampler', energy, sample: async () => ({ samples: tf.tensor2d(NEG), stats: { acceptance: tf.scalar(0.5) } }) };
   return { data, sampler, disposables: [t] };
 }
 
@@ -52,7 +52,9 @@ const mean = (v: number[]) => v.reduce((s, a) => s + a, 0) / v.length;
 for (const alpha of [0, 0.1]) {
   test(`objective.ml (α = ${alpha}): loss = mean E(data) − mean E(samples) + α(mean E(data)² + mean E(samples)²)`, async () => {
     const s = setup(alpha);
-    const prepared = await s.objective.prepare(3);
+    const { tensors: prepared, stats } = await s.objective.prepare(3);
+    assert.deepEqual(Object.keys(stats ?? {}), ['acceptance'], 'the draw’s statistics are passed on');
+    tf.dispose(Object.values(stats ?? {}));
     const terms = s.objective.loss(prepared);
     const [eP, eN] = [POS.map(E), NEG.map(E)];
     const expected = mean(eP) - mean(eN) + alpha * (mean(eP.map((e) => e * e)) + mean(eN.map((e) => e * e)));
@@ -67,7 +69,8 @@ for (const alpha of [0, 0.1]) {
 
 test('objective.ml: no gradient flows through the samples (they are constants of the loss)', async () => {
   const s = setup(0);
-  const prepared = await s.objective.prepare(3);
+  const { tensors: prepared, stats } = await s.objective.prepare(3);
+  tf.dispose(Object.values(stats ?? {}));
   const g = tf.grad((neg: tf.Tensor) => s.objective.loss({ ...prepared, negative: neg }).loss)(prepared.negative!);
   // The loss depends on the samples only through E(samples), which is differentiable; what matters
   // is that prepare() drew them outside any tape, so the optimizer never sees the sampler.
@@ -80,7 +83,8 @@ test('objective.ml: no gradient flows through the samples (they are constants of
 
 test('SGD without momentum: θ ← θ − lr·∇θ L exactly; grad_norm is the global norm', async () => {
   const s = setup(0, { def: optimizerSgdNode, params: { learningRate: 0.1, momentum: 0 } });
-  const prepared = await s.objective.prepare(3);
+  const { tensors: prepared, stats } = await s.objective.prepare(3);
+  tf.dispose(Object.values(stats ?? {}));
   const { grads } = tf.variableGrads(() => s.objective.loss(prepared).loss, s.objective.variables as tf.Variable[]);
   const before = s.objective.variables.map((v) => Array.from(v.dataSync()));
   const gradValues = s.objective.variables.map((v) => Array.from(grads[v.name]!.dataSync()));
@@ -88,6 +92,7 @@ test('SGD without momentum: θ ← θ − lr·∇θ L exactly; grad_norm is the 
   tf.dispose([...Object.values(grads), ...Object.values(prepared)]);
   const metrics = await s.optimizer.step(3);
   assert.ok(Math.abs(metrics.grad_norm!.dataSync()[0]! - norm) < 1e-5);
+  assert.equal(metrics.acceptance!.dataSync()[0], 0.5, 'the sampler’s statistics become step metrics');
   s.objective.variables.forEach((v, i) =>
     Array.from(v.dataSync()).forEach((x, j) => assert.ok(Math.abs(x - (before[i]![j]! - 0.1 * gradValues[i]![j]!)) < 1e-6)),
   );
@@ -108,7 +113,8 @@ test('gradient-norm clipping rescales the update to the threshold', async () => 
 
 test('Adam’s first step moves every parameter by lr against its gradient’s sign', async () => {
   const s = setup(0, { def: optimizerAdamNode, params: { learningRate: 0.01 } });
-  const prepared = await s.objective.prepare(3);
+  const { tensors: prepared, stats } = await s.objective.prepare(3);
+  tf.dispose(Object.values(stats ?? {}));
   const { grads } = tf.variableGrads(() => s.objective.loss(prepared).loss, s.objective.variables as tf.Variable[]);
   const signs = s.objective.variables.map((v) => Array.from(grads[v.name]!.dataSync(), Math.sign));
   tf.dispose([...Object.values(grads), ...Object.values(prepared)]);
