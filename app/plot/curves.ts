@@ -270,8 +270,8 @@ export interface MetricGroup {
   readonly yLabel: string;
   readonly metrics: readonly { readonly key: string; readonly color?: string }[];
   readonly logY?: boolean;
-  /** A dashed reference line: the data entropy (when known) or zero. */
-  readonly reference?: 'entropy' | 'zero';
+  /** A dashed reference line: the data entropy (when known), zero, or a fixed value (R̂ = 1...). */
+  readonly reference?: 'entropy' | 'zero' | { readonly value: number; readonly label?: string };
   /** Evaluated by monitors now and then, not averaged over steps: never smoothed. */
   readonly monitor?: boolean;
 }
@@ -292,13 +292,46 @@ export const METRIC_GROUPS: readonly MetricGroup[] = [
   { id: 'nll_minus_entropy', title: 'NLL − entropy', yLabel: 'nats', metrics: [{ key: 'nll_minus_entropy', color: PALETTE[3] }], reference: 'zero', monitor: true },
   { id: 'mmd2', title: 'MMD²', yLabel: 'MMD²', metrics: [{ key: 'mmd2', color: PALETTE[2] }], monitor: true },
   { id: 'grad_norm', title: 'Gradient norm', yLabel: 'L2 norm', metrics: [{ key: 'grad_norm', color: PALETTE[4] }], logY: true },
+  // Training metrics of particular methods: NCE's learned log-normaliser, Metropolis-adjusted samplers.
+  { id: 'log_z', title: 'log Z', yLabel: 'nats', metrics: [{ key: 'log_z', color: PALETTE[0] }] },
+  { id: 'acceptance', title: 'Acceptance rate', yLabel: 'rate', metrics: [{ key: 'acceptance', color: PALETTE[5] }] },
+  { id: 'step_size', title: 'Sampler step size', yLabel: 'step', metrics: [{ key: 'step_size', color: PALETTE[4] }], logY: true },
+  // Monitors: the Score fit monitor (Fisher divergence to the true score, KSD²; both 0 at the truth,
+  // spanning decades while training) and the MCMC diagnostics monitor.
+  {
+    id: 'score_fit',
+    title: 'Score fit',
+    yLabel: 'divergence',
+    metrics: [
+      { key: 'fisher', color: PALETTE[0] },
+      { key: 'ksd', color: PALETTE[1] },
+    ],
+    logY: true,
+    monitor: true,
+  },
+  {
+    id: 'mcmc',
+    title: 'MCMC mixing',
+    yLabel: '',
+    metrics: [
+      { key: 'mcmc_acceptance', color: PALETTE[5] },
+      { key: 'ess_per_step', color: PALETTE[2] },
+      { key: 'rhat', color: PALETTE[3] },
+    ],
+    reference: { value: 1, label: 'R̂ = 1' },
+    monitor: true,
+  },
+  { id: 'ess', title: 'Effective sample size', yLabel: 'draws per chain', metrics: [{ key: 'ess', color: PALETTE[2] }], logY: true, monitor: true },
+  { id: 'mcmc_chain_energy', title: 'Chain end energy', yLabel: 'energy', metrics: [{ key: 'mcmc_chain_energy', color: PALETTE[1] }], monitor: true },
 ];
 
 /**
  * Groups the metrics found in the rows into panels: Loss; Energies (e_data, e_samples, gap);
  * Held-out NLL (with the data entropy as a dashed line when given); NLL − entropy (with a dashed
- * zero line); MMD²; Gradient norm (log scale). Every other numeric metric gets a panel of its own,
- * in order of first appearance. Only metrics present in some row appear.
+ * zero line); MMD²; Gradient norm (log scale); then the method- and monitor-specific groups of
+ * METRIC_GROUPS (log Z, acceptance, step size, Score fit, MCMC mixing with a line at 1, ESS, chain
+ * end energy). Every other numeric metric gets a panel of its own, in order of first appearance.
+ * Only metrics present in some row appear.
  */
 export function metricsPanels(rows: readonly MetricsRow[], options: MetricsPanelsOptions = {}): Panel[] {
   const present = new Set<string>();
@@ -321,6 +354,7 @@ export function metricsPanels(rows: readonly MetricsRow[], options: MetricsPanel
       hlines.push({ value: options.entropy, label: `data entropy ${formatValue(options.entropy)}` });
     }
     if (group.reference === 'zero') hlines.push({ value: 0 });
+    if (typeof group.reference === 'object') hlines.push({ value: group.reference.value, ...(group.reference.label ? { label: group.reference.label } : {}) });
     panels.push({ title: group.title, yLabel: group.yLabel, series, ...(group.logY ? { logY: true } : {}), ...(hlines.length ? { hlines } : {}) });
   }
   for (const key of order) {

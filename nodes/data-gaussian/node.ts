@@ -1,7 +1,7 @@
 // data.gaussian: N(mean·1, std² I) in d dimensions, the data with known answers.
 import { defineNode } from '../define.ts';
 import { int, num } from '../params.ts';
-import { makeDataset } from '../shared/dataset.ts';
+import { gaussianMixtureDensity, makeDataset } from '../shared/dataset.ts';
 
 /** Differential entropy of N(μ, s² I_d) in nats: d/2 · log(2πe s²). */
 export function gaussianEntropy(dim: number, std: number): number {
@@ -16,7 +16,8 @@ export const dataGaussianNode = defineNode({
   doc:
     'Points from an isotropic Gaussian N(mean·1, std²·I) in 1 to 64 dimensions: the data with known answers. ' +
     'A Gaussian energy trained on it should recover the mean and the variance, score matching and ' +
-    'contrastive divergence should agree, and the best test NLL is the entropy d/2·log(2πe·std²). ' +
+    'contrastive divergence should agree, the best test NLL is the entropy d/2·log(2πe·std²), and the ' +
+    'exact density and score are known (for the Fisher divergence of the Score fit monitor). ' +
     'Use it to check an objective or a sampler before trusting it on harder data (methods.md §6.5).',
   reference: 'methods.md §6.5',
   inputs: {},
@@ -66,6 +67,8 @@ export const dataGaussianNode = defineNode({
       test: ctx.rng.split('test').normals(p.testSize * dim, mean, std),
       entropy,
       truth: { mean: Array<number>(dim).fill(mean), variance: Array<number>(dim).fill(std * std), entropy },
+      // Exact: log p and the score −(x − mean)/std², for the Fisher divergence to the truth.
+      density: gaussianMixtureDensity({ means: [Array<number>(dim).fill(mean)], std }),
     });
     return { data };
   },

@@ -5,6 +5,8 @@
 // Pure functions of a seeded Rng: the same seed gives the same bits on every backend.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../app/runtime/rng.ts';
+import type { KnownDensity } from '../define.ts';
+import { gaussianMixtureDensity } from '../shared/dataset.ts';
 
 export const TOY2D_DATASETS = [
   { name: 'swissroll', title: 'Swiss roll', doc: 'A noisy spiral sheet seen edge-on (sklearn make_swiss_roll, noise 1, / 5).' },
@@ -238,20 +240,24 @@ export const TOY2D_MIXTURES: Readonly<Partial<Record<Toy2dName, IsotropicMixture
   },
 };
 
+/** The exact density (log p and score) of an isotropic 2-D Gaussian mixture. */
+export function mixtureDensity(mix: IsotropicMixture): KnownDensity {
+  return gaussianMixtureDensity({ means: mix.centres, std: mix.std, weights: mix.weights });
+}
+
 /** log p(x) of an isotropic 2-D Gaussian mixture, one value per row, by a stable logsumexp. */
 export function mixtureLogDensity(mix: IsotropicMixture): (x: tf.Tensor2D) => tf.Tensor1D {
-  const k = mix.centres.length;
-  const centres = mix.centres.flatMap((c) => [c[0], c[1]]);
-  const var2 = 2 * mix.std * mix.std;
-  const logNorm = mix.weights.map((w) => Math.log(w) - Math.log(Math.PI * var2));
-  return (x) =>
-    tf.tidy(() => {
-      const c = tf.tensor2d(centres, [k, 2]);
-      const diff = tf.sub(tf.expandDims(x, 1), tf.expandDims(c, 0)); // n×k×2
-      const sq = tf.sum(tf.square(diff), 2); // n×k
-      const logits = tf.add(tf.div(sq, -var2), tf.tensor1d(logNorm));
-      return tf.logSumExp(logits, 1) as tf.Tensor1D;
-    });
+  return mixtureDensity(mix).logDensity;
+}
+
+/**
+ * The true density of the named dataset where it is known in closed form with a score: the
+ * Gaussian mixtures 8gaussians, 25gaussians and gmm2 (the checkerboard's log-density is known but
+ * not differentiable at its edges, so it has no score; see trueLogDensity), else undefined.
+ */
+export function toy2dDensity(name: Toy2dName): KnownDensity | undefined {
+  const mix = TOY2D_MIXTURES[name];
+  return mix ? mixtureDensity(mix) : undefined;
 }
 
 /** log p(x) of the checkerboard: −log 32 on its 8 squares, −∞ elsewhere. */

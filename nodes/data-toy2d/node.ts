@@ -2,7 +2,7 @@
 import { defineNode } from '../define.ts';
 import { choice, int } from '../params.ts';
 import { makeDataset } from '../shared/dataset.ts';
-import { generateToy2d, TOY2D_DATASETS, TOY2D_ENTROPY, type Toy2dName } from './datasets.ts';
+import { generateToy2d, toy2dDensity, TOY2D_DATASETS, TOY2D_ENTROPY, type Toy2dName } from './datasets.ts';
 
 export const dataToy2dNode = defineNode({
   type: 'data.toy2d',
@@ -15,8 +15,9 @@ export const dataToy2dNode = defineNode({
     '(the energy-discrepancy notebook) and the two-mode GMM of the NCSN toy (methods.md §4.1). A fixed ' +
     'training set and a held-out test set are drawn once from independent seeded streams. Each set comes ' +
     'with the true density’s entropy (methods.md §4.3), the best test NLL any model can reach, so that ' +
-    'NLL − entropy is the KL divergence from the truth. Use it to see what an objective and a sampler ' +
-    'learn in a picture you can check by eye.',
+    'NLL − entropy is the KL divergence from the truth; the Gaussian mixtures (8 and 25 Gaussians, the NCSN ' +
+    'GMM) also carry their exact density and score, for the Fisher divergence to the truth. ' +
+    'Use it to see what an objective and a sampler learn in a picture you can check by eye.',
   reference: 'rtqichen/ffjord lib/toy_data.py; wgrathwohl/LSD toy_data.py; methods.md §4.1, §4.3',
   inputs: {},
   outputs: {
@@ -52,6 +53,7 @@ export const dataToy2dNode = defineNode({
   }),
   build(ctx, p) {
     const entropy = TOY2D_ENTROPY[p.dataset];
+    const density = toy2dDensity(p.dataset);
     const data = makeDataset(ctx, {
       name: p.dataset,
       dim: 2,
@@ -59,6 +61,7 @@ export const dataToy2dNode = defineNode({
       test: generateToy2d(p.dataset, p.testSize, ctx.rng.split('test')),
       entropy,
       truth: { entropy },
+      ...(density ? { density } : {}),
     });
     return { data };
   },

@@ -44,9 +44,10 @@ export const energyGaussianNode = defineNode({
     // Log of the diagonal (of P, or of its Cholesky factor L), and L's strict lower triangle.
     const logDiag = trainable(ctx, () => tf.fill([d], full ? -0.5 * Math.log(p.initVariance) : -Math.log(p.initVariance)));
     const lower = full ? trainable(ctx, () => tf.zeros([d, d])) : null;
+    const eye = full ? constant(ctx, () => tf.eye(d)) : null;
     const strictLowerMask = full ? constant(ctx, () => tf.sub(tf.linalg.bandPart(tf.ones([d, d]), -1, 0), tf.eye(d))) : null;
 
-    const choleskyFactor = (): tf.Tensor2D => tf.add(tf.mul(lower!, strictLowerMask!), tf.diag(ad.exp(logDiag))) as tf.Tensor2D;
+    const choleskyFactor = (): tf.Tensor2D => tf.add(tf.mul(lower!, strictLowerMask!), tf.mul(eye!, ad.exp(logDiag))) as tf.Tensor2D;
 
     return {
       energy: {

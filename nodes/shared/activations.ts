@@ -23,10 +23,10 @@ export const ACTIVATIONS = {
   leakyRelu: {
     label: 'Leaky ReLU',
     doc: 'max(x, 0.2·x). Piecewise linear: no curvature for score matching.',
-    fn: (x) => tf.leakyRelu(x, 0.2),
+    fn: ad.leakyRelu(0.2),
     curvature: 'piecewise-linear',
   },
-  relu: { label: 'ReLU', doc: 'max(x, 0). Piecewise linear: its second derivative is zero almost everywhere.', fn: (x) => tf.relu(x), curvature: 'piecewise-linear' },
+  relu: { label: 'ReLU', doc: 'max(x, 0). Piecewise linear: its second derivative is zero almost everywhere.', fn: ad.relu, curvature: 'piecewise-linear' },
   sin: { label: 'Sine', doc: 'sin(x): periodic features (SIREN-style).', fn: (x) => tf.sin(x), curvature: 'smooth' },
 } as const satisfies Record<string, Activation>;
 

@@ -60,11 +60,47 @@ export const softplus: Elementwise = verified(
 /** x·σ(x) (Swish with β = 1, SiLU): a product of verified functions. */
 export const swish: Elementwise = (x) => tf.mul(x, sigmoid(x));
 
-/** x for x > 0, eˣ − 1 otherwise; the derivative is 1 or eˣ (the exp of min(x, 0), so that the
- * branch not taken never overflows). */
+/** 0, with a derivative that is itself: a zero that stays on the tape, so that the derivatives of
+ * piecewise-linear functions can be differentiated again (tfjs's own give up: the third derivative
+ * of tf.relu is not connected to x, and tf.leakyRelu's second needs the gradient of Greater, which
+ * tfjs does not have). */
+const zero: Elementwise = verified(
+  (x) => tf.zerosLike(x),
+  (x) => zero(x),
+);
+
+/** 1 for x > 0, 0 otherwise; its derivative is 0 (almost everywhere: the kink is ignored). */
+const step: Elementwise = verified(
+  (x) => tf.step(x),
+  (x) => zero(x),
+);
+
+/** min(x, 0); its derivative is 1 − step(x). */
+const minZero: Elementwise = verified(
+  (x) => tf.minimum(x, 0),
+  (x) => tf.sub(1, step(x)),
+);
+
+/** max(x, 0); its derivative is step(x), and every higher one 0 away from the kink. */
+export const relu: Elementwise = verified(
+  (x) => tf.relu(x),
+  (x) => step(x),
+);
+
+/** max(x, αx) for 0 ≤ α ≤ 1; its derivative is α + (1 − α)·step(x). */
+export function leakyRelu(alpha: number): Elementwise {
+  return verified(
+    (x) => tf.leakyRelu(x, alpha),
+    (x) => tf.add(alpha, tf.mul(1 - alpha, step(x))),
+  );
+}
+
+/** x for x > 0, eˣ − 1 otherwise; the derivative is 1 or eˣ, written e^min(x, 0) (so that the
+ * branch not taken never overflows, and with no comparison on the tape: tfjs has no gradient for
+ * Greater, so a tf.where(tf.greater(x, 0), …) here made the second derivative throw). */
 export const elu: Elementwise = verified(
   (x) => tf.elu(x),
-  (x) => tf.where(tf.greater(x, 0), tf.onesLike(x), exp(tf.minimum(x, 0))),
+  (x) => exp(minZero(x)),
 );
 
 const INV_SQRT_2 = Math.SQRT1_2;

@@ -261,6 +261,7 @@ export class CurvesChart {
       hoverIdx: null,
       plot: null as unknown as uPlot,
     };
+    const reference = spec.referenceLine;
     const opts: uPlot.Options = {
       width: Math.max(100, this.width || 300),
       height: Math.max(40, MIN_PANEL_H - HEADER_H_TWO_LINES),
@@ -297,7 +298,7 @@ export class CurvesChart {
             this.showValues(panel, idx);
           },
         ],
-        ...(spec.zeroLine ? { draw: [(u: uPlot) => drawZeroLine(u)] } : {}),
+        ...(reference !== null ? { draw: [(u: uPlot) => drawReferenceLine(u, reference)] } : {}),
       },
     };
     panel.plot = new uPlot(opts, data.data() as uPlot.AlignedData, chartEl);
@@ -333,9 +334,9 @@ function tickLabels(_u: uPlot, splits: (number | null)[]): string[] {
   return splits.map((v) => (v === null || v === undefined ? '' : formatValue(v, 3)));
 }
 
-/** A dashed line at y = 0 when 0 is in view (NLL − entropy reaches 0 at the data density). */
-function drawZeroLine(u: uPlot): void {
-  const y = u.valToPos(0, 'y', true);
+/** A dashed line at y = value when it is in view (NLL − entropy reaches 0 at the data density). */
+function drawReferenceLine(u: uPlot, value: number): void {
+  const y = u.valToPos(value, 'y', true);
   const { left, top, width, height } = u.bbox;
   if (!(y >= top && y <= top + height)) return;
   const ctx = u.ctx;

@@ -1,7 +1,7 @@
 // What the live curves draw, worked out without a DOM: which panels the metrics go in, and each
 // panel's data in the shape uPlot takes, extended row by row as the run logs (never rebuilt per
 // frame). Pure apart from the builders' own state, so node tests cover it.
-import { METRIC_GROUPS } from '../../../app/plot/curves.ts';
+import { METRIC_GROUPS, type MetricGroup } from '../../../app/plot/curves.ts';
 import { PALETTE } from '../../../app/plot/theme.ts';
 import type { PlotRequest } from '../../../app/runtime/events.ts';
 import type { MetricsTable } from './run-view.ts';
@@ -20,8 +20,8 @@ export interface PanelSpec {
   readonly title: string;
   readonly yLabel: string;
   readonly log: boolean;
-  /** A dashed reference line at 0 (NLL − entropy reaches 0 when the model is the data's density). */
-  readonly zeroLine: boolean;
+  /** A dashed reference line at this value (NLL − entropy reaches 0 at the data's density, R̂ 1 for mixed chains). */
+  readonly referenceLine: number | null;
   readonly series: readonly CurveSeriesSpec[];
 }
 
@@ -50,13 +50,20 @@ export function groupMetrics(names: readonly string[], smoothing: number): Panel
       const color = prefixed ? PALETTE[i % PALETTE.length] : group.metrics.find((m) => m.key === baseName(key))?.color;
       return { key, color: color ?? PALETTE[0] ?? '#000', smooth: smoothOn && !group.monitor };
     });
-    panels.push({ id: group.id, title: group.title, yLabel: group.yLabel, log: group.logY === true, zeroLine: group.reference === 'zero', series });
+    panels.push({ id: group.id, title: group.title, yLabel: group.yLabel, log: group.logY === true, referenceLine: referenceValue(group), series });
   }
   for (const key of names) {
     if (taken.has(key)) continue;
-    panels.push({ id: `metric:${key}`, title: key, yLabel: '', log: false, zeroLine: false, series: [{ key, color: PALETTE[0] ?? '#000', smooth: smoothOn }] });
+    panels.push({ id: `metric:${key}`, title: key, yLabel: '', log: false, referenceLine: null, series: [{ key, color: PALETTE[0] ?? '#000', smooth: smoothOn }] });
   }
   return panels;
+}
+
+/** A group's fixed reference line (the data entropy is known only in the figure, not live). */
+function referenceValue(group: MetricGroup): number | null {
+  if (group.reference === 'zero') return 0;
+  if (typeof group.reference === 'object') return group.reference.value;
+  return null;
 }
 
 /** The smoothing the run's curves monitor asks for (its default, 0.6, when the graph has none). */

@@ -11,6 +11,7 @@ import { parseGraph, type GraphDocument, type GraphNode } from '../../../app/gra
 import { NODE_TYPES, catalog, createCatalog } from '../../../nodes/catalog.ts';
 import { defineNode, type AnyNodeDef } from '../../../nodes/define.ts';
 import { energyMlpNode } from '../../../nodes/energy-mlp/node.ts';
+import { RECIPES } from '../../../scripts/recipes.ts';
 
 const EXAMPLES = 'examples';
 
@@ -59,8 +60,9 @@ const codes = (result: CompileResult) => result.diagnostics.map((d) => d.code);
 
 const examples = readdirSync(EXAMPLES).filter((f) => f.endsWith('.ebm.json')).sort();
 
-test('there are the three examples', () => {
-  assert.deepEqual(examples, ['8gaussians-pcd.ebm.json', 'gaussian-ml.ebm.json', 'moons-cd.ebm.json']);
+test('there are the core examples, one per method recipe, and the side-by-side comparison', () => {
+  const methods = RECIPES.filter((r) => r.id !== 'pcd' && r.id !== 'cd').map((r) => `8gaussians-${r.id}.ebm.json`);
+  assert.deepEqual(examples, ['8gaussians-compare.ebm.json', '8gaussians-pcd.ebm.json', 'gaussian-ml.ebm.json', 'moons-cd.ebm.json', ...methods].sort());
 });
 
 for (const file of examples) {
@@ -71,7 +73,8 @@ for (const file of examples) {
     const plan = result.plan;
     assert.ok(plan);
     assert.equal(plan.document, doc);
-    assert.deepEqual(plan.trainers, ['trainer']);
+    assert.deepEqual(plan.trainers, doc.nodes.filter((n) => n.type === 'trainer.loop').map((n) => n.id));
+    assert.ok(plan.trainers.length >= 1);
     // Every node of the example feeds the trainer or a monitor, so every one is planned, once.
     assert.deepEqual(plan.nodes.map((n) => n.id).sort(), doc.nodes.map((n) => n.id).sort());
 
@@ -133,7 +136,7 @@ test('a default that is a list is copied into the plan, never shared with the no
 
 test('compile leaves the document as it was', () => {
   const doc = base();
-  node(doc, 'sampler').type = 'sampler.hmc';
+  node(doc, 'sampler').type = 'sampler.gibbs';
   node(doc, 'energy').params.lr = 3;
   const before = structuredClone(doc);
   compile(doc, catalog);
@@ -144,14 +147,14 @@ test('compile leaves the document as it was', () => {
 
 test('UNKNOWN_NODE_TYPE: the node is kept and the error names it and its type', () => {
   const doc = base();
-  node(doc, 'sampler').type = 'sampler.hmc';
+  node(doc, 'sampler').type = 'sampler.gibbs';
   const result = compile(doc, catalog);
   const d = expectError(result, { code: 'UNKNOWN_NODE_TYPE', nodeId: 'sampler' });
   assert.equal(d.path, '$.nodes[2].type');
-  assert.match(d.message, /"sampler\.hmc"/);
+  assert.match(d.message, /"sampler\.gibbs"/);
   assert.match(d.message, /"Langevin"/);
   assert.match(d.message, /kept/);
-  assert.equal(node(doc, 'sampler').type, 'sampler.hmc');
+  assert.equal(node(doc, 'sampler').type, 'sampler.gibbs');
   assert.equal(doc.nodes.length, 8);
   // A node that cannot be built is not also reported as unused.
   assert.ok(!result.diagnostics.some((d) => d.code === 'NODE_UNUSED' && d.nodeId === 'sampler'), list(result.diagnostics));
@@ -160,7 +163,7 @@ test('UNKNOWN_NODE_TYPE: the node is kept and the error names it and its type', 
 test('UNKNOWN_NODE_TYPE: the input it feeds is not also reported as unconnected', () => {
   // The objective's sampler input is wired (to the node of unknown type); "not connected" would be false.
   const doc = base();
-  node(doc, 'sampler').type = 'sampler.hmc';
+  node(doc, 'sampler').type = 'sampler.gibbs';
   const result = compile(doc, catalog);
   find(result, { code: 'UNKNOWN_NODE_TYPE', nodeId: 'sampler' });
   const unconnected = result.diagnostics.filter((d) => d.code === 'INPUT_UNCONNECTED');

@@ -356,7 +356,18 @@ test('fittingTypes from an energy output: the sampler and objective types, with 
     fits.map((f) => [f.def.type, f.port]),
     [
       ['sampler.langevin', 'energy'],
+      ['sampler.mala', 'energy'],
+      ['sampler.hmc', 'energy'],
+      ['sampler.annealedLangevin', 'energy'],
       ['objective.ml', 'energy'],
+      ['objective.nce', 'energy'],
+      ['objective.cnce', 'energy'],
+      ['objective.ed', 'energy'],
+      ['objective.ksd', 'energy'],
+      ['objective.sm', 'energy'],
+      ['objective.ssm', 'energy'],
+      ['objective.fdssm', 'energy'],
+      ['objective.dsm', 'energy'],
     ],
   );
   for (const f of fits) assert.equal(f.def.inputs[f.port]?.type, 'energy');
@@ -374,12 +385,15 @@ test('fittingTypes from an input lists the types with a fitting output', () => {
   );
   const toData = fittingTypes(catalog, { side: 'target', portType: 'dataset' });
   assert.deepEqual(toData.map((f) => f.def.type).sort(), ['data.gaussian', 'data.toy2d']);
-  // From a sampler output: the objective's sampler input and the density monitor's optional one.
+  // From a sampler output: the replay buffer (which wraps a sampler), the objective's sampler
+  // input and the monitors' (optional for the density, required for the MCMC diagnostics).
   assert.deepEqual(
     fittingTypes(catalog, { side: 'source', portType: 'sampler' }).map((f) => [f.def.type, f.port]),
     [
+      ['sampler.replayBuffer', 'sampler'],
       ['objective.ml', 'sampler'],
       ['monitor.density2d', 'sampler'],
+      ['monitor.mcmc', 'sampler'],
     ],
   );
   assert.deepEqual(fittingTypes(catalog, { side: 'source', portType: 'no-such-type' }), []);

@@ -31,7 +31,7 @@ test('the first node types of the core are all there', () => {
 
 for (const def of NODE_TYPES) {
   test(`${def.type}: a complete definition whose defaults are valid`, () => {
-    assert.match(def.type, /^[a-z0-9]+\.[a-z0-9]+$/);
+    assert.match(def.type, /^[a-z0-9]+\.[a-z][a-zA-Z0-9]*$/);
     assert.ok(CATEGORIES.includes(def.category));
     assert.ok(Number.isInteger(def.version) && def.version >= 1);
     assert.ok(def.title.length > 0 && def.doc.length >= 60, 'a title and a paragraph of docs');

@@ -24,7 +24,9 @@ test('metrics go in the core figure’s groups, loss on its own, monitors’ met
   const byId = new Map(panels.map((p) => [p.id, p]));
   assert.equal(byId.get('grad_norm')?.log, true, 'the gradient norm on a log scale, as in loss.png');
   assert.equal(byId.get('loss')?.log, false);
-  assert.equal(byId.get('nll_minus_entropy')?.zeroLine, true);
+  assert.equal(byId.get('nll_minus_entropy')?.referenceLine, 0);
+  assert.equal(byId.get('loss')?.referenceLine, null);
+  assert.equal(groupMetrics(['rhat'], 0.6)[0]?.referenceLine, 1, 'R̂ is read against 1');
   // Per-step training averages are smoothed; the monitors' evaluations are not.
   assert.equal(byId.get('loss')?.series[0]?.smooth, true);
   assert.equal(byId.get('nll')?.series[0]?.smooth, false);
