@@ -99,7 +99,7 @@ const lines = [
 const text =
   `${lines.join('\n')}\n\n` +
   `${distinct((r) => r.steps)} steps of ${BUDGET.batchSize} points each, MLP 2-128-128-1 (Swish), Adam 1e-3, seed 0, backend ${distinct((r) => r.backend)}; ` +
-  `held-out NLL by normalising exp(−E) on a 200×200 grid; seconds of wall time, two runs at a time on 2 cores. ` +
+  `held-out NLL by normalising exp(−E) on a 200×200 grid; seconds of wall time on a shared 2-core machine. ` +
   `Made by \`npm run table\` (${distinct((r) => r.date)}).\n`;
 writeFileSync(args.out, text);
 console.log(text);

@@ -257,10 +257,12 @@ export async function methodGraph(recipe: Recipe, { dataset, steps = BUDGET.step
     { id: 'curves', type: 'monitor.training', label: 'Curves', inputs: { trainer: 'trainer.trainer' } },
     { id: 'density', type: 'monitor.density2d', label: 'Density', inputs: { trainer: 'trainer.trainer', sampler: `${evalSampler}.sampler` } },
     { id: 'score', type: 'monitor.score', label: 'Score fit', inputs: { trainer: 'trainer.trainer' } },
+    // The training sampler's mixing on the current model (methods without one have nothing to diagnose).
+    ...(recipe.sampler ? [{ id: 'mcmc', type: 'monitor.mcmc', label: 'MCMC diagnostics', inputs: { trainer: 'trainer.trainer', sampler: `${recipe.sampler}.sampler` } }] : []),
   ];
   const description =
-    `${recipe.shows} An MLP energy (2-128-128-1, Swish) on ${dataset}, Adam 1e-3, ${steps} steps of ${BUDGET.batchSize} points: ` +
-    'the same network and budget as every method example, so their held-out NLL − entropy compare.' +
-    (recipe.sampler ? '' : ' The objective needs no sampler; the pictures’ samples come from 500 Langevin steps from noise.');
+    `${recipe.shows} MLP 2-128-128-1 (Swish), Adam 1e-3, ${steps} steps of ${BUDGET.batchSize}: the budget of every method example, ` +
+    'so their held-out NLL − entropy compare.' +
+    (recipe.sampler ? '' : ' Samples in the pictures: 500 Langevin steps from noise.');
   return graphOf(`${recipe.title} (${dataset})`, description, specs, seed);
 }

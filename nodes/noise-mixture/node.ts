@@ -5,7 +5,7 @@ import type { Rng } from '../../app/runtime/rng.ts';
 import type { NoiseDistribution } from '../define.ts';
 import { defineNode } from '../define.ts';
 import { choice, int, num } from '../params.ts';
-import { cholesky, invertLower, meanAndCovariance } from '../noise-gaussian/node.ts';
+import { checkCount, checkPoints, cholesky, invertLower, meanAndCovariance } from '../noise-gaussian/node.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
@@ -96,7 +96,9 @@ function kMeansPlusPlus(x: Float64Array, n: number, d: number, k: number, rng: R
 export function fitMixture(x: Float64Array, d: number, opts: MixtureFitOptions, rng: Rng): MixtureFit {
   const n = x.length / d;
   const k = opts.components;
-  if (n < 1) throw new Error('fitMixture: no points');
+  if (!Number.isInteger(n) || n < 1) throw new Error(`fitMixture: expected a whole number of ${d}-D points, got ${x.length} numbers`);
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`fitMixture: the number of components must be a whole number ≥ 1, got ${k}`);
+  if (n < k) throw new Error(`fitMixture: ${k} components need at least ${k} points, got ${n}`);
   const global = meanAndCovariance(x, d);
   const meanVar = global.covariance.reduce((s, r, i) => s + r[i]!, 0) / d;
   const floor = opts.varianceFloor * (meanVar > 0 ? meanVar : 1);
@@ -254,6 +256,7 @@ export const noiseMixtureNode = defineNode({
       for (let i = 0; i < m; i++) for (let j = 0; j < d; j++) x[i * d + j] = all[perm[i]! * d + j]!;
     }
     const k = p.components;
+    if (m < k) throw new Error(`noise.mixture: ${k} components need at least ${k} fit points, but the fit has ${m}`);
     const fit = fitMixture(x, d, { components: k, covariance: p.covariance, iterations: p.iterations, varianceFloor: p.varianceFloor, restarts: p.restarts }, rng);
     const factors = fit.covariances.map(factor);
 
@@ -274,6 +277,7 @@ export const noiseMixtureNode = defineNode({
       dim: d,
       ...fit,
       sample(n: number, sampleRng: Rng): tf.Tensor2D {
+        checkCount(n, 'noise.mixture');
         const out = new Float32Array(n * d);
         const z = new Float64Array(d);
         for (let i = 0; i < n; i++) {
@@ -292,6 +296,7 @@ export const noiseMixtureNode = defineNode({
         return tf.tensor2d(out, [n, d]);
       },
       logDensity(xs: tf.Tensor2D): tf.Tensor1D {
+        checkPoints(xs, d, 'noise.mixture');
         return tf.tidy(() => {
           const y = tf.matMul(tf.sub(tf.expandDims(xs, 0), meansT), whitenT); // K × n × d
           const perComponent = tf.add(offsetT, tf.mul(-0.5, tf.sum(tf.square(y), 2))); // K × n

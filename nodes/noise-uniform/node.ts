@@ -4,6 +4,7 @@ import type { Rng } from '../../app/runtime/rng.ts';
 import type { NoiseDistribution } from '../define.ts';
 import { defineNode } from '../define.ts';
 import { choice, num } from '../params.ts';
+import { checkCount, checkPoints } from '../noise-gaussian/node.ts';
 
 /** A uniform noise distribution, with its box for readouts. */
 export interface UniformNoise extends NoiseDistribution {
@@ -68,14 +69,18 @@ export const noiseUniformNode = defineNode({
       dim: d,
       box,
       sample(n: number, rng: Rng): tf.Tensor2D {
-        const u = rng.uniforms(n * d);
+        checkCount(n, 'noise.uniform');
+        const u = new Float32Array(n * d);
         for (let i = 0; i < u.length; i++) {
           const [lo, hi] = box[i % d]!;
-          u[i] = lo + (hi - lo) * u[i]!;
+          // In float64, clamped so that rounding can never leave the box (float32 rounding is
+          // monotone, so the stored point stays inside the float32 box logDensity tests against).
+          u[i] = Math.min(hi, Math.max(lo, lo + (hi - lo) * rng.next()));
         }
         return tf.tensor2d(u, [n, d]);
       },
       logDensity(x: tf.Tensor2D): tf.Tensor1D {
+        checkPoints(x, d, 'noise.uniform');
         return tf.tidy(() => {
           const inside = tf.all(tf.logicalAnd(tf.greaterEqual(x, lowT), tf.lessEqual(x, highT)), 1);
           return tf.where(inside, tf.fill([x.shape[0]], logDensityInside), tf.fill([x.shape[0]], -Infinity)) as tf.Tensor1D;

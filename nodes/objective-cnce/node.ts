@@ -1,7 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineNode } from '../define.ts';
 import { choice, int, num } from '../params.ts';
-import { meanAndCovariance } from '../noise-gaussian/node.ts';
+
+/** Each coordinate's standard deviation (divided by n) of row-major points, in float64; a
+ * coordinate without spread gets 1, so that ε stays a perturbation. */
+export function coordinateStd(points: ArrayLike<number>, dim: number): number[] {
+  const n = points.length / dim;
+  const sum = new Float64Array(dim);
+  const sumSq = new Float64Array(dim);
+  for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) sum[c]! += points[i * dim + c]!;
+  const mean = Array.from(sum, (s) => s / n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < dim; c++) sumSq[c]! += (points[i * dim + c]! - mean[c]!) ** 2;
+  return Array.from(sumSq, (s) => (s > 0 ? Math.sqrt(s / n) : 1));
+}
 
 export const objectiveCnceNode = defineNode({
   type: 'objective.cnce',
@@ -46,13 +57,14 @@ export const objectiveCnceNode = defineNode({
     pairs: int({ title: 'Pairs per point κ', doc: 'Perturbed copies of each data point; the loss averages over all pairs.', default: 1, min: 1, max: 1000 }),
   },
   build(ctx, p, { data, energy }) {
+    if (energy.inputDim !== data.dim) throw new Error(`objective.cnce: the energy takes ${energy.inputDim}-D points but the data are ${data.dim}-D`);
     const rng = ctx.rng;
     const noiseRng = ctx.rng.split('perturbation');
     const d = data.dim;
     const scale =
       p.epsilonUnits === 'absolute'
         ? Array<number>(d).fill(p.epsilon)
-        : meanAndCovariance(data.train.dataSync(), d).covariance.map((row, c) => p.epsilon * Math.sqrt(row[c]! > 0 ? row[c]! : 1));
+        : coordinateStd(data.train.dataSync(), d).map((std) => p.epsilon * std);
     const scaleT = ctx.track(tf.tensor1d(scale));
     return {
       objective: {

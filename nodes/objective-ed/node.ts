@@ -14,9 +14,11 @@ export const objectiveEdNode = defineNode({
     'mean_x log(w + Σ_j exp(E(x) − E(x′_j))), computed as a log-sum-exp over [log w, E(x) − E(x′_j)]. ' +
     'It lowers the energy of the data relative to points a diffusion step away, with log Z cancelling. The ' +
     'stabiliser w > 0 keeps the loss bounded below (with w = 0 and finite M the energy of the contrast points ' +
-    'can run off to +∞); w = 1 makes the finite-M loss consistent in practice (a Gaussian energy on Gaussian ' +
-    'data recovers the variance). Defaults t = 1, M = 4, w = 1 are those of the authors’ density-estimation ' +
-    'notebook (J-zin/energy-discrepancy).',
+    'can run off to +∞). With w = 1 the loss is exactly a softmax classification of the data point among itself ' +
+    'and its M contrast points (all drawn around the same y with a symmetric kernel), which is consistent at ' +
+    'any M: a Gaussian energy on Gaussian data recovers the variance. Other values of w bias the finite-M loss ' +
+    '(w = 0.5, M = 4, t = 1: a Gaussian fit to 2-D standard Gaussian data learns a variance of about 0.85). ' +
+    'Defaults t = 1, M = 4, w = 1 are those of the authors’ density-estimation notebook (J-zin/energy-discrepancy).',
   reference: 'Schröder et al. (2023), “Energy Discrepancies: a score-independent loss for energy-based models”; methods.md §1.4',
   inputs: {
     data: { type: 'dataset', title: 'Data' },
@@ -36,7 +38,7 @@ export const objectiveEdNode = defineNode({
     particles: int({ title: 'Contrast points M', doc: 'Contrast points x′_j per data point.', default: 4, min: 1, max: 4096 }),
     w: num({
       title: 'Stabiliser w',
-      doc: 'The constant inside the logarithm; 0 removes it (unstable for finite M).',
+      doc: 'The constant inside the logarithm; 1 keeps the finite-M loss consistent, other values bias it, 0 removes it (unstable for finite M).',
       default: 1,
       min: 0,
       max: 1000,
@@ -47,6 +49,7 @@ export const objectiveEdNode = defineNode({
       ? [{ code: 'PARAM_INVALID', severity: 'warning', param: 'w', message: 'with w = 0 and finite M the loss is unbounded below: the energy of the contrast points can diverge' }]
       : [],
   build(ctx, p, { data, energy }) {
+    if (energy.inputDim !== data.dim) throw new Error(`objective.ed: the energy takes ${energy.inputDim}-D points but the data are ${data.dim}-D`);
     const rng = ctx.rng;
     const noiseRng = ctx.rng.split('perturbation');
     const d = data.dim;

@@ -51,6 +51,7 @@ export const objectiveKsdNode = defineNode({
   },
   needsSecondOrder: true,
   build(ctx, p, { data, energy }) {
+    if (energy.inputDim !== data.dim) throw new Error(`objective.ksd: the energy takes ${energy.inputDim}-D points but the data are ${data.dim}-D`);
     const rng = ctx.rng;
     const score = modelScore(energy);
     return {

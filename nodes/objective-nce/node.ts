@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defineNode } from '../define.ts';
 import { num } from '../params.ts';
+import { trainable } from '../shared/init.ts';
 
 export const objectiveNceNode = defineNode({
   type: 'objective.nce',
@@ -38,9 +39,11 @@ export const objectiveNceNode = defineNode({
   },
   build(ctx, p, { data, energy, noise }) {
     if (noise.dim !== data.dim) throw new Error(`objective.nce: the noise is ${noise.dim}-D but the data are ${data.dim}-D`);
+    if (energy.inputDim !== data.dim) throw new Error(`objective.nce: the energy takes ${energy.inputDim}-D points but the data are ${data.dim}-D`);
     const rng = ctx.rng;
     const noiseRng = ctx.rng.split('noise');
-    const logZ = tf.tidy(() => ctx.track(tf.variable(tf.scalar(p.initLogZ), true)));
+    // c ≈ log Z, trained with the energy's parameters.
+    const logZ = trainable(ctx, () => tf.scalar(p.initLogZ));
     return {
       objective: {
         nodeId: ctx.nodeId,

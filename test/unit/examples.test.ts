@@ -49,6 +49,7 @@ for (const stem of [...RECIPES.filter((r) => !HAND_WRITTEN.has(r.id)).map((r) =>
       if (n.type === 'monitor.density2d') n.params = { ...n.params, samples: 50 };
       if (n.type.startsWith('sampler.') && 'steps' in (catalog.get(n.type)?.params ?? {})) n.params = { ...n.params, steps: 2 };
       if (n.type === 'sampler.annealedLangevin') n.params = { ...n.params, levels: 2, stepsPerLevel: 2 };
+      if (n.type === 'monitor.mcmc') n.params = { ...n.params, chains: 8, steps: 8 };
     }
     const { plan, diagnostics } = compile(doc, catalog);
     assert.ok(plan, JSON.stringify(diagnostics));
@@ -64,6 +65,8 @@ for (const stem of [...RECIPES.filter((r) => !HAND_WRITTEN.has(r.id)).map((r) =>
       for (const f of keys) assert.ok(Number.isFinite(final[f]), `${f} = ${final[f]}`);
     }
     if (trainers === 1) for (const k of ['ksd', 'fisher']) assert.ok(Number.isFinite(final[k]), `${k} = ${final[k]}`);
+    // Examples that train with a sampler diagnose its mixing.
+    if (doc.nodes.some((n) => n.type === 'monitor.mcmc')) for (const k of ['ess', 'rhat', 'mcmc_chain_energy']) assert.ok(Number.isFinite(final[k]), `${k} = ${final[k]}`);
     assert.ok(events.some((e) => e.type === 'snapshot'));
   });
 }
