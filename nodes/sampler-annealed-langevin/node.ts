@@ -9,16 +9,23 @@ export const samplerAnnealedLangevinNode = defineNode({
   category: 'sampler',
   title: 'Annealed Langevin',
   doc:
-    'Annealed Langevin dynamics (NCSN, Song & Ermon 2019): over a geometric noise ladder σ₁ = σ_max > … > σ_L = σ_min, ' +
-    'T steps per level of x ← x − (αᵢ/2)∇E(x) + √αᵢ·z with αᵢ = ε·σᵢ²/σ_L². With one unconditional energy (no σ ' +
-    'input) the ladder anneals the step size from large to small, as Li et al. (2019) sample their multi-scale DSM ' +
-    'EBMs: big early steps cross the space between modes, the last level is plain temperature-1 Langevin with step ' +
-    'ε, so the chains end close to a calibrated Langevin chain on exp(−E). Defaults are sized for 2-D toy data in ' +
-    '[−4, 4]² (the NCSN toy’s 20 → 1 ladder is for modes ±5 apart): σ from 1 (the spread between modes) down to 0.1 ' +
-    '(the finest features, e.g. 8 Gaussians’ 0.35), so α runs from 0.1 down to ε = 10⁻³, whose Langevin variance bias ' +
-    'ε/(4s²) is 2.5% on a mode of width s = 0.1. The largest step α₁ must stay below about 4/c for the steepest ' +
-    'curvature c of E, or the chains are thrown out of sharp modes: lower σ_max or ε for sharp energies. Chains ' +
-    'start from uniform noise by default.',
+    'Annealed Langevin dynamics on the schedule of NCSN (Song & Ermon 2019), with one energy for every level. ' +
+    'A geometric ladder σ₁ = σ_max > … > σ_L = σ_min sets the steps αᵢ = ε·σᵢ²/σ_L², and each level runs T steps ' +
+    'of x ← x − (αᵢ/2)∇E(x) + √αᵢ·z, z ~ N(0, I). What the ladder does here, exactly: the energy takes no σ (it is ' +
+    'not noise-conditional), so σᵢ only sets the step; nothing is blurred and no noisy-data score is used, unlike ' +
+    'NCSN, whose sᵢ(x) is the score of the data blurred by σᵢ. Each level is unadjusted Langevin at temperature 1 ' +
+    'with step αᵢ, whose stationary law is exp(−E) broadened by the step (a Gaussian mode of width s gets variance ' +
+    's²/(1 − αᵢ/(4s²)); it diverges once αᵢ ≥ 4s²). So the early, large steps sample a broadened exp(−E) and move ' +
+    'between modes easily (an annealing of the step that acts like a temperature), and the last level is plain ' +
+    'Langevin with step ε. The draw ends close to exp(−E) when ε is small against the squared width of its modes ' +
+    'and T·ε is long enough to settle within a mode; the mass of each mode is set by the early levels. This is the ' +
+    'situation of Li, Chen & Sommer (2019), who train one unconditional energy over many noise scales. Defaults are ' +
+    'sized for 2-D toy data in [−4, 4]² (the NCSN toy’s 20 → 1 ladder is for modes ±5 apart): σ from 1 (the spread ' +
+    'between modes) down to 0.1 (the finest features, e.g. 8 Gaussians’ 0.35), so α runs from 0.1 down to ε = 10⁻³, ' +
+    'whose Langevin variance bias ε/(4s²) is 2.5% on a mode of width s = 0.1. The largest step α₁ must stay below ' +
+    'about 4/c for the steepest curvature c of E, or the chains are thrown out of sharp modes: lower σ_max or ε for ' +
+    'sharp energies. Chains start from uniform noise by default. A request for K steps (a diagnostics monitor) ' +
+    'spreads K over the same L levels.',
   reference: 'Song & Ermon (2019) NCSN Alg. 1; Li, Chen & Sommer (2019) multi-scale DSM EBMs; methods.md §1.2',
   inputs: { energy: { type: 'energy', title: 'Energy' } },
   outputs: { sampler: { type: 'sampler', title: 'Samples' } },

@@ -16,7 +16,10 @@ export const samplerHmcNode = defineNode({
     'gradient-guided moves with few rejections make it mix faster than Langevin on smooth energies; each leapfrog ' +
     'step costs one forward and backward pass (L per transition). The draw reports its mean acceptance probability; ' +
     'IGEBM tunes δ for about 65%, which the optional adaptation steers to (the chain is exact once δ is fixed). ' +
-    'The mass m is a scalar on every coordinate: a larger m means slower, shorter moves, like a smaller δ. ' +
+    'The mass m is a scalar on every coordinate: mass m with step δ is exactly the chain of unit mass with step ' +
+    'δ/√m (slower, shorter moves for a larger m). The trajectory length L·δ/√m matters: near half a period of a ' +
+    'nearly Gaussian mode of width s (about π·s) every trajectory ends at the mirror image of its start and the ' +
+    'chain barely mixes; about a quarter period (π·s/2) mixes best. ' +
     'Defaults follow TorchEBM (L = 10) with a step sized for 2-D toy data. Chains start as for Langevin.',
   reference: 'Neal (2011), MCMC using Hamiltonian dynamics; Du & Mordatch (2019) hmc.py; methods.md §1.1',
   inputs: { energy: { type: 'energy', title: 'Energy' } },
@@ -106,28 +109,28 @@ export const samplerHmcNode = defineNode({
             for (let k = 0; k < steps; k++) {
               const [xk, ek, gk, dk] = [x, e!, g!, delta];
               const p0 = tf.tidy(() => tf.mul(Math.sqrt(m), tf.tensor2d(rng.normals(xk.size), xk.shape)) as tf.Tensor2D);
-              let end;
+              let end: ReturnType<typeof leapfrog> | null = null;
+              let next;
               try {
-                end = leapfrog(xk, gk, p0, dk);
-              } catch (err) {
-                p0.dispose();
-                throw err;
+                const { q, mom, e: eEnd, g: gEnd } = (end = leapfrog(xk, gk, p0, dk));
+                next = tf.tidy(() => {
+                  // log α = H₀ − H_L, H = E + ½‖p‖²/m.
+                  const logAlpha = tf.sub(tf.add(ek, kinetic(p0)), tf.add(eEnd, kinetic(mom))) as tf.Tensor1D;
+                  const { accept, probability } = metropolis(logAlpha, rng);
+                  return {
+                    x: pick(accept, q, xk),
+                    e: pick(accept, eEnd, ek),
+                    g: pick(accept, gEnd, gk),
+                    delta: step.next(dk, probability),
+                    acceptance: tf.add(acceptance, probability) as tf.Scalar,
+                  };
+                });
+              } finally {
+                // The momenta and the trajectory's end (what was kept of it now lives in `next`).
+                disposeAll([p0, end?.q, end?.mom, end?.e, end?.g]);
               }
-              const { q, mom, e: eEnd, g: gEnd } = end;
-              const next = tf.tidy(() => {
-                // log α = H₀ − H_L, H = E + ½‖p‖²/m.
-                const logAlpha = tf.sub(tf.add(ek, kinetic(p0)), tf.add(eEnd, kinetic(mom))) as tf.Tensor1D;
-                const { accept, probability } = metropolis(logAlpha, rng);
-                return {
-                  x: pick(accept, q, xk),
-                  e: pick(accept, eEnd, ek),
-                  g: pick(accept, gEnd, gk),
-                  delta: step.next(dk, probability),
-                  acceptance: tf.add(acceptance, probability) as tf.Scalar,
-                };
-              });
               if (x !== start.x0) x.dispose();
-              tf.dispose([ek, gk, dk, acceptance, p0, q, mom, eEnd, gEnd]);
+              tf.dispose([ek, gk, dk, acceptance]);
               ({ x, e, g, delta, acceptance } = next);
               trace.record(e);
             }

@@ -12,8 +12,9 @@ export const samplerMalaNode = defineNode({
   doc:
     'Metropolis-adjusted Langevin: each step proposes x′ = x − (ε/2)∇E(x) + √ε·z, z ~ N(0, I), and accepts it with ' +
     'probability min(1, e^{−E(x′)} q(x|x′) / (e^{−E(x)} q(x′|x))), q(x′|x) = N(x′; x − (ε/2)∇E(x), εI), chain by chain. ' +
-    'The correction removes the discretisation bias of unadjusted Langevin, so exp(−E) is sampled exactly for any ε ' +
-    '(at the price of rejections); use it when the step cannot be made small, or to check what Langevin’s bias does. ' +
+    'The correction removes the discretisation bias of unadjusted Langevin: the chain leaves exp(−E) exactly ' +
+    'invariant for any ε (at the price of rejections), so long chains sample it without bias; use it when the step ' +
+    'cannot be made small, or to check what Langevin’s bias does. ' +
     'Each step costs one forward and backward pass. The draw reports its mean acceptance probability (about 0.57 is ' +
     'the usual target, which the optional adaptation steers to). Adaptation changes the chain as it runs, so the ' +
     'samples are exact only once the step is fixed. Chains start as for Langevin: noise, data (CD-k) or a replay buffer.',

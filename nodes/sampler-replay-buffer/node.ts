@@ -18,7 +18,10 @@ export const samplerReplayBufferNode = defineNode({
     'overwrite the oldest slots while starts are drawn uniformly, as in IGEBM’s ReplayBuffer). The samplers’ own ' +
     '“Replay buffer” chain start is the simple form of this (random replacement, uniform restarts); use this node for ' +
     'the other policies and restart laws, or to give MALA, HMC or annealed Langevin one buffer design. Statistics and ' +
-    'traces of the inner sampler pass through. Defaults: 10 000 chains, ρ = 0.05 (Du & Mordatch; JEM).',
+    'traces of the inner sampler pass through unchanged. A caller that gives its own chain starts (the MCMC ' +
+    'diagnostics monitor starting from held-out data or noise) bypasses the buffer. Restarting from training points ' +
+    'needs the Data input; without it the run stops at setup with an error. Defaults: 10 000 chains, ρ = 0.05 ' +
+    '(Du & Mordatch; JEM).',
   reference: 'Du & Mordatch (2019) §3; Grathwohl et al. (2020) JEM; methods.md §1.1 and §3.9',
   inputs: {
     sampler: { type: 'sampler', title: 'Sampler', doc: 'The MCMC sampler that runs the chains.' },
@@ -67,9 +70,9 @@ export const samplerReplayBufferNode = defineNode({
   check: (p) => (p.restart === 'uniform' ? checkNoiseBox(p) : []),
   build(ctx, p, { sampler: inner, data }) {
     const dim = inner.energy.inputDim;
-    if (p.restart === 'data' && !data) throw new Error('Replay buffer: restarting from training points needs the Data input connected');
+    if (p.restart === 'data' && !data) throw new Error('restarting from “Training points” needs the Data input connected (or restart from the uniform box or a Gaussian)');
     if (p.restart === 'data' && data && data.dim !== dim)
-      throw new Error(`Replay buffer: the data are ${data.dim}-D but the sampler’s energy takes ${dim}-D points`);
+      throw new Error(`the data are ${data.dim}-D but the sampler’s energy takes ${dim}-D points`);
 
     /** The restart law; the training points are read once, at the first draw. */
     async function restartLaw(): Promise<(n: number, rng: Rng) => Float32Array> {
@@ -105,22 +108,35 @@ export const samplerReplayBufferNode = defineNode({
         nodeId: ctx.nodeId,
         energy: inner.energy,
         async sample(request): Promise<Draw> {
+          // A start given by the caller (a monitor's fixed starts, an outer buffer) overrides the
+          // buffer, as it would any sampler's own chain start: the buffer is neither read nor written.
+          if (request.start) return inner.sample(request);
           const buffer = await bufferOf();
           const n = request.data.shape[0];
           const { start: values, slots } = buffer.take(n, request.rng);
           const start = tf.tensor2d(values, [n, dim]);
+          let draw: Draw | null = null;
           try {
-            const draw = await inner.sample({ ...request, start });
+            draw = await inner.sample({ ...request, start });
             if (request.persist) {
+              const ends = (await draw.samples.data()) as Float32Array;
               if (p.policy === 'fifo') {
                 for (let i = 0; i < n; i++) slots[i] = (oldest + i) % p.bufferSize;
                 oldest = (oldest + n) % p.bufferSize;
               }
-              buffer.put(slots, (await draw.samples.data()) as Float32Array);
+              buffer.put(slots, ends);
             }
             return draw;
+          } catch (err) {
+            if (draw) {
+              if (draw.samples !== start) draw.samples.dispose();
+              tf.dispose(draw.stats);
+            }
+            draw = null;
+            throw err;
           } finally {
-            start.dispose();
+            // The start is ours, unless the wrapped sampler handed it back as its samples.
+            if (draw?.samples !== start) start.dispose();
           }
         },
       },
