@@ -96,12 +96,9 @@ export const samplerReplayBufferNode = defineNode({
       }
     }
 
-    // The FIFO write position is kept here, not in ReplayBuffer (whose FIFO moves on every take):
-    // only training draws move it, so monitors never change what training sees.
     let ready: Promise<ReplayBuffer> | null = null;
-    let oldest = 0;
     const bufferOf = () =>
-      (ready ??= restartLaw().then((law) => new ReplayBuffer(p.bufferSize, dim, law, p.reinitProb, 'random', ctx.rng.split('buffer-init'))));
+      (ready ??= restartLaw().then((law) => new ReplayBuffer(p.bufferSize, dim, law, p.reinitProb, p.policy, ctx.rng.split('buffer-init'))));
 
     return {
       sampler: {
@@ -119,12 +116,7 @@ export const samplerReplayBufferNode = defineNode({
           try {
             draw = await inner.sample({ ...request, start });
             if (request.persist) {
-              const ends = (await draw.samples.data()) as Float32Array;
-              if (p.policy === 'fifo') {
-                for (let i = 0; i < n; i++) slots[i] = (oldest + i) % p.bufferSize;
-                oldest = (oldest + n) % p.bufferSize;
-              }
-              buffer.put(slots, ends);
+              buffer.put(slots, (await draw.samples.data()) as Float32Array);
             }
             return draw;
           } catch (err) {

@@ -53,8 +53,9 @@ export function checkNoiseBox(p: { noiseLow: number; noiseHigh: number }): Omit<
 /**
  * A replay buffer of chain states (Du & Mordatch 2019), kept in JS memory: taking a batch and
  * writing it back are plain copies. Each taken chain restarts from `restart` with probability
- * `reinitProb`. Slots written back are the slots taken ('random' replacement, the usual form), or
- * the oldest ones ('fifo', IGEBM's ReplayBuffer).
+ * `reinitProb`. Ends written back go to the slots taken ('random' replacement, the usual form), or
+ * replace the oldest states ('fifo', IGEBM's ReplayBuffer). Only writes move the FIFO position, so a
+ * take that is not written back (a monitor's draw) changes nothing.
  */
 export class ReplayBuffer {
   private readonly states: Float32Array;
@@ -80,17 +81,17 @@ export class ReplayBuffer {
       if (rng.next() < this.reinitProb) start.set(this.restart(1, rng), i * d);
       else start.set(this.states.subarray(slot * d, slot * d + d), i * d);
     });
-    if (this.policy === 'fifo') {
-      for (let i = 0; i < n; i++) slots[i] = (this.next + i) % this.size;
-      this.next = (this.next + n) % this.size;
-    }
     return { start, slots };
   }
 
   /** Writes chain ends (row-major, as many rows as slots) back. */
   put(slots: Int32Array, ends: Float32Array): void {
     const d = this.dim;
-    slots.forEach((slot, i) => this.states.set(ends.subarray(i * d, i * d + d), slot * d));
+    slots.forEach((slot, i) => {
+      const to = this.policy === 'fifo' ? (this.next + i) % this.size : slot;
+      this.states.set(ends.subarray(i * d, i * d + d), to * d);
+    });
+    if (this.policy === 'fifo') this.next = (this.next + slots.length) % this.size;
   }
 }
 
