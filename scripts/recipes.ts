@@ -173,7 +173,7 @@ export const RECIPES: readonly Recipe[] = [
     id: 'nce-mixture',
     method: 'NCE, mixture noise',
     title: 'Noise-contrastive estimation against a Gaussian mixture fitted to the data',
-    shows: 'NCE against a Gaussian mixture fitted to the data by EM: noise close to the data makes the classification informative.',
+    shows: 'NCE against a Gaussian mixture fitted to the data by EM: noise this close to the data leaves little to classify, so the gradient is small (the flat NCE landscape of Liu et al. 2021); compare the Gaussian-noise example.',
     nodes: [
       { id: 'noise', type: 'noise.mixture', label: 'Mixture noise', inputs: { data: 'data.data' } },
       objective('objective.nce', 'NCE', {}, { noise: 'noise.noise' }),
@@ -197,7 +197,7 @@ export const RECIPES: readonly Recipe[] = [
     id: 'ksd',
     method: 'Kernel Stein discrepancy',
     title: 'Kernel Stein discrepancy',
-    shows: 'Minimises the kernel Stein discrepancy of the data under the model’s score (RBF kernel, median bandwidth).',
+    shows: 'Minimises the kernel Stein discrepancy of the data under the model’s score (RBF kernel, median bandwidth): a kernel as wide as the data (≈ 4 on 8 Gaussians) barely sees the modes, so the loss goes to zero while the density stays a blur.',
     nodes: [objective('objective.ksd', 'KSD')],
   },
 ];
