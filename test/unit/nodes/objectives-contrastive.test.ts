@@ -5,7 +5,9 @@
 //  - the structure of what prepare draws (CNCE's perturbation scale, ED's shared diffusion step);
 //  - known answers after training: a Gaussian energy on Gaussian data recovers the data's mean and
 //    variance with every objective, and NCE's c converges to log Z of the recovered model;
-//  - parameter gradients of each loss on a small Swish MLP against central finite differences, with
+//  - parameter gradients of each loss (and of maximum likelihood's, whose sampled points are
+//    constants of the loss; its known answer is test/integration/gaussian-ml.test.ts) on a small
+//    Swish MLP against central finite differences, with
 //    a control showing that KSD (second order) would fail them with tfjs's own sigmoid while the
 //    first-order objectives do not care;
 //  - clear errors on bad input and no leaked tensors.
@@ -23,7 +25,9 @@ import { noiseUniformNode } from '../../../nodes/noise-uniform/node.ts';
 import { objectiveCnceNode } from '../../../nodes/objective-cnce/node.ts';
 import { objectiveEdNode } from '../../../nodes/objective-ed/node.ts';
 import { objectiveKsdNode } from '../../../nodes/objective-ksd/node.ts';
+import { objectiveMlNode } from '../../../nodes/objective-ml/node.ts';
 import { objectiveNceNode } from '../../../nodes/objective-nce/node.ts';
+import { samplerLangevinNode } from '../../../nodes/sampler-langevin/node.ts';
 import { buildNode, defaults, leaked, useBackend } from '../../helpers/nodes.ts';
 
 before(() => useBackend('cpu'));
@@ -488,13 +492,23 @@ async function gradientError(objective: Objective, batch = 16): Promise<number> 
 
 const GRADIENT_TOL = 2e-3;
 
-/** data.gaussian (2-D) → objective ← energy (a [8, 8] MLP), with the noise NCE needs. */
+/** data.gaussian (2-D) → objective ← energy (a [8, 8] MLP), with the noise NCE needs and the
+ * Langevin sampler maximum likelihood needs (its samples, drawn in prepare, are constants of the loss). */
 function withEnergy(def: AnyNodeDef, params: Record<string, unknown>, energy: EnergyModel, noise?: { def: AnyNodeDef; params: Record<string, unknown> }) {
   const dataBuilt = buildNode(dataGaussianNode, { dim: 2 });
   const data = dataBuilt.outputs.data as Dataset;
   const noiseBuilt = def === objectiveNceNode ? buildNode(noise?.def ?? noiseGaussianNode, noise?.params ?? {}, { data }) : null;
-  const objectiveBuilt = buildNode(def, params, { data, energy, ...(noiseBuilt ? { noise: noiseBuilt.outputs.noise } : {}) });
-  return { objective: objectiveBuilt.outputs.objective as Objective, dispose: () => (objectiveBuilt.dispose(), noiseBuilt?.dispose(), dataBuilt.dispose()) };
+  const samplerBuilt = def === objectiveMlNode ? buildNode(samplerLangevinNode, { init: 'noise', steps: 5, stepSize: 0.01 }, { energy }) : null;
+  const objectiveBuilt = buildNode(def, params, {
+    data,
+    energy,
+    ...(noiseBuilt ? { noise: noiseBuilt.outputs.noise } : {}),
+    ...(samplerBuilt ? { sampler: samplerBuilt.outputs.sampler } : {}),
+  });
+  return {
+    objective: objectiveBuilt.outputs.objective as Objective,
+    dispose: () => (objectiveBuilt.dispose(), samplerBuilt?.dispose(), noiseBuilt?.dispose(), dataBuilt.dispose()),
+  };
 }
 
 function swishMlp(): { energy: EnergyModel; dispose(): void } {
@@ -503,6 +517,8 @@ function swishMlp(): { energy: EnergyModel; dispose(): void } {
 }
 
 const GRADIENT_CASES: { name: string; def: AnyNodeDef; params: Record<string, unknown>; noise?: { def: AnyNodeDef; params: Record<string, unknown> } }[] = [
+  { name: 'objective.ml (α = 0, Langevin samples)', def: objectiveMlNode, params: { alpha: 0 } },
+  { name: 'objective.ml (α = 0.1, Langevin samples)', def: objectiveMlNode, params: { alpha: 0.1 } },
   { name: 'objective.nce (Gaussian noise, ν = 1)', def: objectiveNceNode, params: {} },
   { name: 'objective.nce (ν = 2, initial c = 1)', def: objectiveNceNode, params: { noiseRatio: 2, initLogZ: 1 } },
   // A box that misses the tails of N(0, I) data: some data points have log p_n = −∞.
