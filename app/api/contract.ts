@@ -24,7 +24,7 @@ export type HostInfo = z.infer<typeof HostInfoSchema>;
 
 /** A document as loaded: what could be read of it, and every problem found on the way. */
 export const OpenedDocumentSchema = z.object({
-  /** Where it lives; null for a new document or an example (saving asks where). */
+  /** Where it lives; null for a new document, an example or a picture that carries a graph (saving asks where). */
   path: FilePath.nullable(),
   /** The name to show in the title bar. */
   name: z.string(),

@@ -40,7 +40,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   program
     .command('run')
     .description('train a graph and write its run folder')
-    .argument('<file>', 'graph file (*.ebm.json)')
+    .argument('<file>', 'graph file (*.ebm.json), or a PNG that EBM Studio wrote (it carries its graph)')
     .option('--steps <n>', 'train this many steps (every trainer)', positiveInt('--steps'))
     .option('--seed <s>', 'experiment seed (0 to 4294967295)', seedValue)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['auto', ...BACKENDS]).default('auto'))
@@ -54,7 +54,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   program
     .command('validate')
     .description('check a graph file: exit status 1 and the problems when it is bad')
-    .argument('<file>', 'graph file (*.ebm.json)')
+    .argument('<file>', 'graph file (*.ebm.json), or a PNG that EBM Studio wrote (it carries its graph)')
     .option('--json', 'print the diagnostics as JSON')
     .action(async (file: string, opts: { json?: boolean }) => {
       const { document, diagnostics } = await load(file);
@@ -116,7 +116,7 @@ async function run(
   for (const d of diagnostics) err(`${file}: ${formatDiagnostic(d)}`);
   if (hasErrors(diagnostics)) return EXIT.failed;
 
-  const outDir = opts.out ?? freshRunFolder(join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$/, '')}`));
+  const outDir = opts.out ?? freshRunFolder(join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$|\.png$/i, '')}`));
   if (opts.out && existsSync(opts.out) && readdirSync(opts.out).length > 0) {
     err(`${opts.out}: the run folder exists and is not empty; choose another --out (nothing was overwritten)`);
     return EXIT.failed;

@@ -69,12 +69,13 @@ export class CloseGuard {
 }
 
 /**
- * The graph file a command line names (the first argument ending in .ebm.json that is not a
- * switch), as an absolute path resolved against the folder it was launched from.
+ * The graph file a command line names (the first argument ending in .ebm.json or .png that is
+ * not a switch), as an absolute path resolved against the folder it was launched from.
  */
 export function graphFileFromArgv(argv: readonly string[], cwd: string, path: nodePath.PlatformPath = nodePath): string | null {
   for (const arg of argv) {
-    if (arg.startsWith('-') || !arg.toLowerCase().endsWith(GRAPH_EXTENSION) || arg.includes('\0')) continue;
+    const name = arg.toLowerCase();
+    if (arg.startsWith('-') || !(name.endsWith(GRAPH_EXTENSION) || name.endsWith('.png')) || arg.includes('\0')) continue;
     return path.resolve(cwd, arg);
   }
   return null;
@@ -85,7 +86,10 @@ export function graphFileFromArgv(argv: readonly string[], cwd: string, path: no
  * `json` (the app reports a non-graph JSON file plainly when it is opened); elsewhere `ebm.json`.
  */
 export function openDialogFilters(platform: NodeJS.Platform): FileFilter[] {
-  return [{ name: 'EBM Studio graphs', extensions: [platform === 'darwin' ? 'json' : 'ebm.json'] }];
+  return [
+    { name: 'EBM Studio graphs', extensions: [platform === 'darwin' ? 'json' : 'ebm.json'] },
+    { name: 'Pictures EBM Studio wrote (they carry their graph)', extensions: ['png'] },
+  ];
 }
 
 /**

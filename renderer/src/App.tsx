@@ -94,6 +94,7 @@ function Shell({ info }: { info: HostInfo }) {
     [host, info, store, runStore],
   );
   const run = useCallback((command: CommandId) => void commands.run({ command } as never), [commands]);
+  const openDropped = useCallback((file: File) => void commands.openDropped(file), [commands]);
 
   // The title, here and in the host (Electron's window title and its close prompt).
   useEffect(() => {
@@ -192,7 +193,7 @@ function Shell({ info }: { info: HostInfo }) {
 
       <main className="workspace">
         <Palette onAdd={(def) => addAtCentre(def.type)} />
-        <Canvas showMinimap={minimap} runFailure={runFailure} />
+        <Canvas showMinimap={minimap} runFailure={runFailure} onDropFile={openDropped} />
         <Inspector />
       </main>
 

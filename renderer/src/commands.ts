@@ -5,6 +5,7 @@ import type { HostApi, HostInfo, MenuCommand, OpenedDocument } from '../../app/a
 import { hasErrors } from '../../app/diagnostics.ts';
 import type { GraphDocument } from '../../app/graph/document.ts';
 import type { EbmFlowNode } from './editor/EbmNode.tsx';
+import { readDroppedFile } from './editor/file-drop.ts';
 import { copySelection, paste, removeElements, type Clipboard, type XY } from './editor/graph-edits.ts';
 import { layoutPositions } from './editor/layout.ts';
 import { moveNodes } from './editor/graph-edits.ts';
@@ -65,6 +66,17 @@ export function createCommands(env: CommandEnv) {
   async function openPath(path: string): Promise<void> {
     if (!(await guardUnsaved())) return;
     take(await host.open({ path }));
+  }
+
+  /** A file dropped on the canvas. One that holds no graph shows why and changes nothing, without asking about unsaved changes first. */
+  async function openDropped(file: File): Promise<void> {
+    try {
+      const opened = await readDroppedFile(file);
+      if (opened.document && !(await guardUnsaved())) return;
+      take(opened);
+    } catch (e) {
+      report(e);
+    }
   }
 
   async function open(): Promise<void> {
@@ -219,7 +231,7 @@ export function createCommands(env: CommandEnv) {
     }
   }
 
-  return { run, guardUnsaved, take };
+  return { run, guardUnsaved, take, openDropped };
 }
 
 export type Commands = ReturnType<typeof createCommands>;

@@ -163,7 +163,7 @@ test('a wire dropped on empty canvas offers the node types that fit', async ({ a
   await expect(picker).toBeVisible();
   await expect(picker.getByRole('option')).toContainText(['Langevin', 'Maximum likelihood (MCMC)']);
   await expect(picker.getByRole('option', { name: /Toy 2D/ })).toHaveCount(0);
-  await picker.getByRole('option', { name: /Langevin/ }).click();
+  await picker.getByRole('option', { name: /^Langevin/ }).click();
   await expect(page.getByTestId('node-langevin')).toBeVisible();
   await expect(page.locator('.react-flow__edge')).toHaveCount(1);
 });

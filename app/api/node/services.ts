@@ -31,6 +31,8 @@ import {
 import type { HostMethodName } from '../methods.ts';
 
 export const GRAPH_EXTENSION = '.ebm.json';
+/** PNGs that EBM Studio wrote carry their graph (app/graph/png-text.ts). */
+export const PICTURE_EXTENSION = '.png';
 const MAX_RECENT = 10;
 
 export interface Dialogs {
@@ -133,7 +135,9 @@ export function createServices(options: ServiceOptions): Services {
     const disk = await toDisk(uiPath);
     const loaded = await readGraphFile(disk);
     if (loaded.document) await remember(toUi(disk));
-    return { path: toUi(disk), name: basename(disk), document: loaded.document, diagnostics: loaded.diagnostics };
+    // A picture that carries its graph opens as an unsaved graph: Save asks where, never over the PNG.
+    const picture = disk.toLowerCase().endsWith(PICTURE_EXTENSION);
+    return { path: picture ? null : toUi(disk), name: basename(disk), document: loaded.document, diagnostics: loaded.diagnostics };
   }
 
   async function saveTo(uiPath: string, document: GraphDocument): Promise<{ path: string; name: string }> {
@@ -239,7 +243,7 @@ export function createServices(options: ServiceOptions): Services {
       }
       const entries: FolderListing['entries'] = dirents
         .filter((d) => !d.name.startsWith('.') && d.name !== 'node_modules')
-        .filter((d) => d.isDirectory() || (d.isFile() && d.name.endsWith(GRAPH_EXTENSION)))
+        .filter((d) => d.isDirectory() || (d.isFile() && (d.name.endsWith(GRAPH_EXTENSION) || d.name.toLowerCase().endsWith(PICTURE_EXTENSION))))
         .map((d) => ({ name: d.name, path: toUi(join(disk, d.name)), kind: d.isDirectory() ? ('folder' as const) : ('file' as const) }))
         .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'folder' ? -1 : 1));
       const atTop = workspace !== null ? disk === workspace : dirname(disk) === disk;

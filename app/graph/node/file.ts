@@ -1,13 +1,14 @@
-// Graph files on disk (Node only). Reading never throws: a missing file, a folder or a file
-// that is not UTF-8 becomes a diagnostic. Writing is atomic: the text goes to a temp file in the
-// same folder, is flushed to disk, then renamed over the target, so a crash or a full disk
-// leaves either the old file or the new one, never half of one, and no temp file behind.
+// Graph files on disk (Node only). Reading never throws: a missing file, a folder, a file that is
+// not UTF-8 or a PNG without a graph becomes a diagnostic. Writing is atomic: the text goes to a
+// temp file in the same folder, is flushed to disk, then renamed over the target, so a crash or a
+// full disk leaves either the old file or the new one, never half of one, and no temp file behind.
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { error, type Diagnostic } from '../../diagnostics.ts';
+import { error } from '../../diagnostics.ts';
 import type { GraphDocument } from '../document.ts';
-import { GraphCode, MAX_GRAPH_TEXT_LENGTH, parseGraph, type LoadResult, type ParseOptions } from '../parse.ts';
+import { GraphCode, MAX_GRAPH_TEXT_LENGTH, type LoadResult, type ParseOptions } from '../parse.ts';
+import { graphFileTooLarge, readGraphBytes } from '../png-text.ts';
 import { serializeGraph } from '../serialize.ts';
 
 function errorCode(e: unknown): string | undefined {
@@ -38,7 +39,10 @@ function unreadable(message: string): LoadResult {
   return { document: null, diagnostics: [error(GraphCode.FILE_UNREADABLE, message, { path: '$' })] };
 }
 
-/** Reads and parses a graph file. Never throws. */
+/**
+ * Reads and parses a graph file: a graph file's text, or a PNG that carries a graph (see
+ * ../png-text.ts; known by its signature). Never throws.
+ */
 export async function readGraphFile(path: string, options: ParseOptions = {}): Promise<LoadResult> {
   const maxBytes = options.maxLength ?? MAX_GRAPH_TEXT_LENGTH;
   let bytes: Uint8Array;
@@ -47,12 +51,7 @@ export async function readGraphFile(path: string, options: ParseOptions = {}): P
     if (info.isDirectory()) return unreadable(`${path} is a folder, not a graph file.`);
     // A FIFO or a device could block forever or never end.
     if (!info.isFile()) return unreadable(`${path} is not a regular file, so it was not read.`);
-    if (info.size > maxBytes) {
-      return {
-        document: null,
-        diagnostics: [error(GraphCode.FILE_TOO_LARGE, `${path} is ${(info.size / (1024 * 1024)).toFixed(1)} MB; a graph file may be at most ${(maxBytes / (1024 * 1024)).toFixed(1)} MB. It was not loaded.`, { path: '$' })],
-      };
-    }
+    if (info.size > maxBytes) return graphFileTooLarge(path, info.size, maxBytes);
     bytes = await fsp.readFile(path);
   } catch (e) {
     const code = errorCode(e);
@@ -61,25 +60,7 @@ export async function readGraphFile(path: string, options: ParseOptions = {}): P
     if (code === 'EISDIR') return unreadable(`${path} is a folder, not a graph file.`);
     return unreadable(`Could not read ${path}: ${reason(e)}.`);
   }
-
-  let text: string;
-  const extra: Diagnostic[] = [];
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    text = new TextDecoder('utf-8').decode(bytes);
-    const at = text.indexOf('\ufffd');
-    const before = text.slice(0, Math.max(at, 0));
-    const line = before.split('\n').length;
-    const column = at - before.lastIndexOf('\n');
-    extra.push(
-      error(GraphCode.FILE_ENCODING, `${path} is not UTF-8 text: some bytes (first at line ${line}, column ${column}) could not be read and were replaced by "\ufffd". Saving would keep the replacement, not the original bytes.`, {
-        path: '$',
-      }),
-    );
-  }
-  const result = parseGraph(text, options);
-  return { document: result.document, diagnostics: [...extra, ...result.diagnostics] };
+  return readGraphBytes(bytes, path, options);
 }
 
 const UNCHANGED = 'Any file already there was left as it was.';

@@ -7,7 +7,8 @@
 //                    when the graph has several trainers)
 //   run.json         what the run is: id, title, start time, backend, step count, the plots asked for
 //   summary.json     status, final metrics, recovered vs known answers, error
-//   loss.png, samples.png   the pictures (one samples picture per 2D monitor)
+//   loss.png, samples.png   the pictures (one samples picture per 2D monitor), each carrying the
+//                    graph as run (app/graph/png-text.ts), so that opening one reopens the experiment
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphDocument } from '../../graph/document.ts';
@@ -102,6 +103,7 @@ export class RunFolder {
         join(this.dir, 'loss.png'),
         lossPng(this.rows, {
           title,
+          graph: this.document,
           ...(curves?.kind === 'curves' ? { smoothing: curves.smoothing } : {}),
           ...(this.entropy !== undefined ? { entropy: this.entropy } : {}),
         }),
@@ -109,7 +111,7 @@ export class RunFolder {
     }
     for (const s of snapshots) {
       const name = snapshots.length === 1 ? 'samples.png' : `samples-${s.nodeId}.png`;
-      writeFileSync(join(this.dir, name), samplesPng(s, { title: `${summary.title} · step ${s.step}` }));
+      writeFileSync(join(this.dir, name), samplesPng(s, { title: `${summary.title} · step ${s.step}`, graph: this.document }));
     }
   }
 }

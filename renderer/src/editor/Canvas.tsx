@@ -30,8 +30,33 @@ const nodeTypes = { ebm: EbmNode };
 const DEFAULT_VIEWPORT = { x: 0, y: 0, zoom: 1 };
 const PRO_OPTIONS = { hideAttribution: true };
 
+/** True while the drag carries files from the desktop (not a node from the palette, nor text). */
+const carriesFiles = (data: DataTransfer): boolean => data.types.includes('Files');
+
+/**
+ * Refuses files dropped anywhere but where a handler took them (the canvas): a browser would
+ * otherwise leave the app to show the file. Returns the function that removes the guard.
+ */
+function refuseStrayFileDrops(target: Window): () => void {
+  const onDragOver = (e: globalThis.DragEvent) => {
+    if (!e.dataTransfer || !carriesFiles(e.dataTransfer) || e.defaultPrevented) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'none';
+  };
+  const onDrop = (e: globalThis.DragEvent) => {
+    if (e.dataTransfer && carriesFiles(e.dataTransfer)) e.preventDefault();
+  };
+  target.addEventListener('dragover', onDragOver);
+  target.addEventListener('drop', onDrop);
+  return () => {
+    target.removeEventListener('dragover', onDragOver);
+    target.removeEventListener('drop', onDrop);
+  };
+}
+
+/** The canvas takes nodes from the palette, and files (a graph file, or a PNG carrying a graph). */
 function onDragOver(e: DragEvent) {
-  if (e.dataTransfer.types.includes(NODE_TYPE_MIME)) {
+  if (e.dataTransfer.types.includes(NODE_TYPE_MIME) || carriesFiles(e.dataTransfer)) {
     e.preventDefault();
     e.dataTransfer.dropEffect = 'copy';
   }
@@ -46,7 +71,7 @@ interface Picker {
   wire?: { node: string; handle: string; side: 'source' | 'target' };
 }
 
-export function Canvas({ showMinimap, runFailure }: { showMinimap: boolean; runFailure: Diagnostic | null }) {
+export function Canvas({ showMinimap, runFailure, onDropFile }: { showMinimap: boolean; runFailure: Diagnostic | null; onDropFile(file: File): void }) {
   const { store, catalog } = useEditorContext();
   const doc = useEditor((s) => s.doc);
   const loadDiagnostics = useEditor((s) => s.loadDiagnostics);
@@ -237,15 +262,24 @@ export function Canvas({ showMinimap, runFailure }: { showMinimap: boolean; runF
 
   const onSelectionDragStop = useCallback((event: unknown, dragged: EbmFlowNode[]) => onDragStop(event, null, dragged), [onDragStop]);
 
+  // A file dropped anywhere else must not make the browser leave the app for it.
+  useEffect(() => refuseStrayFileDrops(window), []);
+
   const onDrop = useCallback(
     (e: DragEvent) => {
+      const file = e.dataTransfer.files[0];
+      if (file && !e.dataTransfer.types.includes(NODE_TYPE_MIME)) {
+        e.preventDefault();
+        onDropFile(file);
+        return;
+      }
       const type = e.dataTransfer.getData(NODE_TYPE_MIME);
       const def = type && catalog.get(type);
       if (!def) return;
       e.preventDefault();
       addAt(def, rf.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
     },
-    [catalog, rf, addAt],
+    [catalog, rf, addAt, onDropFile],
   );
 
   const onDoubleClick = useCallback(
@@ -292,7 +326,7 @@ export function Canvas({ showMinimap, runFailure }: { showMinimap: boolean; runF
       {doc.nodes.length === 0 && (
         <div className="canvas__empty">
           <p>Drag nodes from the palette, or double-click the canvas to add one.</p>
-          <p>Or start from an example: File › Examples.</p>
+          <p>Or start from an example (File › Examples), or drop a graph file or a run’s picture here.</p>
         </div>
       )}
       {picker && (

@@ -12,6 +12,8 @@ import type { HostMethodName } from '../../../app/api/methods.ts';
 import { createServices, dispatch, type Services } from '../../../app/api/node/services.ts';
 import type { GraphDocument } from '../../../app/graph/document.ts';
 import { parseGraph } from '../../../app/graph/parse.ts';
+import { embedGraph } from '../../../app/graph/png-text.ts';
+import { renderPng } from '../../../app/plot/node/png.ts';
 import type { RunEvent, Summary } from '../../../app/runtime/events.ts';
 import type { RunHandle, RunRequest } from '../../../app/runtime/node/start-run.ts';
 
@@ -259,10 +261,22 @@ test('broken files open with diagnostics and what could be salvaged (or null), n
   assert.deepEqual((await s.call('recentFiles')).sort(), cases.filter(([, ok]) => ok).map(([f]) => f).sort());
 });
 
-test('listFiles lists folders and *.ebm.json only, folders first, with the parent', async () => {
+test('a PNG that carries a graph opens as an unsaved document (Save asks where, never over the picture)', async () => {
+  const s = await setup();
+  const doc = await gaussian();
+  await writeFile(join(s.workspace, 'loss.png'), embedGraph(renderPng(20, 10, () => {}), doc));
+  const opened = await s.call('open', { path: 'loss.png' });
+  assert.ok(opened);
+  assert.deepEqual(opened.diagnostics, []);
+  assert.deepEqual(opened.document, doc);
+  assert.equal(opened.path, null);
+  assert.equal(opened.name, 'loss.png');
+});
+
+test('listFiles lists folders, *.ebm.json and PNGs only, folders first, with the parent', async () => {
   const s = await setup();
   for (const d of ['zeta', 'alpha', '.hidden', 'node_modules', 'alpha/inner']) await mkdir(join(s.workspace, d));
-  for (const f of ['b.ebm.json', 'a.ebm.json', 'notes.txt', 'data.json', '.x.ebm.json', 'alpha/c.ebm.json', 'alpha/d.csv'])
+  for (const f of ['b.ebm.json', 'a.ebm.json', 'notes.txt', 'data.json', '.x.ebm.json', 'alpha/c.ebm.json', 'alpha/d.csv', 'alpha/e.PNG'])
     await writeFile(join(s.workspace, f), '{}');
   await symlink(join(s.outside, 'secret.ebm.json'), join(s.workspace, 'linked.ebm.json'));
 
@@ -278,7 +292,7 @@ test('listFiles lists folders and *.ebm.json only, folders first, with the paren
   assert.equal(inner.parent, '.');
   assert.deepEqual(
     inner.entries.map((e) => `${e.kind}:${e.path}`),
-    ['folder:alpha/inner', 'file:alpha/c.ebm.json'],
+    ['folder:alpha/inner', 'file:alpha/c.ebm.json', 'file:alpha/e.PNG'],
   );
   await refused(s.call('listFiles', { folder: 'a.ebm.json' }), 'FOLDER_UNREADABLE');
 });

@@ -75,6 +75,7 @@ test('the command line names a graph file, made absolute against the launch fold
   assert.equal(graphFileFromArgv(['--inspect=0', '--foo=x.ebm.json', '/abs/A.EBM.JSON'], '/home/u'), '/abs/A.EBM.JSON');
   assert.equal(graphFileFromArgv(['main.cjs', 'notes.json', '--remote-debugging-port=0'], '/home/u'), null);
   assert.equal(graphFileFromArgv([], '/home/u'), null);
+  assert.equal(graphFileFromArgv(['main.cjs', 'runs/x/loss.PNG'], '/home/u'), '/home/u/runs/x/loss.PNG');
   assert.equal(graphFileFromArgv(['x.ebm.json'], 'C:\\Users\\u', path.win32), 'C:\\Users\\u\\x.ebm.json');
 });
 
@@ -82,6 +83,7 @@ test('dialog filters: ebm.json, except where macOS cannot match a double extensi
   assert.deepEqual(openDialogFilters('linux')[0]!.extensions, ['ebm.json']);
   assert.deepEqual(openDialogFilters('win32')[0]!.extensions, ['ebm.json']);
   assert.deepEqual(openDialogFilters('darwin')[0]!.extensions, ['json']);
+  for (const platform of ['linux', 'win32', 'darwin'] as const) assert.deepEqual(openDialogFilters(platform)[1]!.extensions, ['png']);
   assert.deepEqual(saveDialogFilters('linux')[0]!.extensions, ['ebm.json']);
   assert.deepEqual(saveDialogFilters('darwin'), []);
 });
