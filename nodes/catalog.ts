@@ -8,6 +8,7 @@ import { noiseUniformNode } from './noise-uniform/node.ts';
 import { noiseMixtureNode } from './noise-mixture/node.ts';
 import { energyMlpNode } from './energy-mlp/node.ts';
 import { energyGaussianNode } from './energy-gaussian/node.ts';
+import { energyCustomNode } from './energy-custom/node.ts';
 import { samplerLangevinNode } from './sampler-langevin/node.ts';
 import { samplerMalaNode } from './sampler-mala/node.ts';
 import { samplerHmcNode } from './sampler-hmc/node.ts';
@@ -38,6 +39,7 @@ export const NODE_TYPES: readonly AnyNodeDef[] = [
   noiseMixtureNode,
   energyMlpNode,
   energyGaussianNode,
+  energyCustomNode,
   samplerLangevinNode,
   samplerMalaNode,
   samplerHmcNode,

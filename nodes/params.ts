@@ -50,7 +50,17 @@ export interface IntegerListParam extends ParamBase {
   unit?: string;
 }
 
-export type ParamSpec = NumberParam | IntegerParam | ChoiceParam | BooleanParam | IntegerListParam;
+/** Source code written by people (a custom energy's TypeScript): multi-line text, kept exactly as
+ * typed. Editors show it in a code editor; elsewhere a text area. */
+export interface CodeParam extends ParamBase {
+  kind: 'code';
+  default: string;
+  language: 'typescript';
+  /** In characters: a graph file stays a reasonable size. */
+  maxLength: number;
+}
+
+export type ParamSpec = NumberParam | IntegerParam | ChoiceParam | BooleanParam | IntegerListParam | CodeParam;
 export type ParamSpecs = Record<string, ParamSpec>;
 
 export type ParamValue<S extends ParamSpec> = S extends ChoiceParam<infer V>
@@ -59,7 +69,9 @@ export type ParamValue<S extends ParamSpec> = S extends ChoiceParam<infer V>
     ? boolean
     : S extends IntegerListParam
       ? number[]
-      : number;
+      : S extends CodeParam
+        ? string
+        : number;
 
 export type ParamValues<P extends ParamSpecs> = { [K in keyof P]: ParamValue<P[K]> };
 
@@ -68,6 +80,7 @@ export const num = (spec: Omit<NumberParam, 'kind'>): NumberParam => ({ kind: 'n
 export const int = (spec: Omit<IntegerParam, 'kind'>): IntegerParam => ({ kind: 'integer', ...spec });
 export const bool = (spec: Omit<BooleanParam, 'kind'>): BooleanParam => ({ kind: 'boolean', ...spec });
 export const intList = (spec: Omit<IntegerListParam, 'kind'>): IntegerListParam => ({ kind: 'integerList', ...spec });
+export const code = (spec: Omit<CodeParam, 'kind'>): CodeParam => ({ kind: 'code', ...spec });
 export function choice<const V extends string>(spec: Omit<ChoiceParam<V>, 'kind'>): ChoiceParam<V> {
   return { kind: 'choice', ...spec };
 }
@@ -103,6 +116,10 @@ export function checkParam(spec: ParamSpec, value: unknown): string | null {
       }
       return null;
     }
+    case 'code':
+      if (typeof value !== 'string') return `expected ${spec.language} code as text, got ${describe(value)}`;
+      if (value.length > spec.maxLength) return `is ${value.length} characters long; the most is ${spec.maxLength}`;
+      return null;
   }
 }
 
@@ -127,6 +144,9 @@ export function parseParamText(spec: ParamSpec, text: string): { value: unknown 
       if (values.some((v) => Number.isNaN(v))) return { problem: `"${text}" is not a comma-separated list of numbers` };
       return { value: values };
     }
+    case 'code':
+      // Code is taken exactly as written: its whitespace and line breaks are part of it.
+      return { value: text };
   }
 }
 
@@ -147,6 +167,8 @@ export function describeSpec(spec: ParamSpec): string {
       return `boolean, default ${spec.default}`;
     case 'integerList':
       return `list of ${spec.minLength}-${spec.maxLength} integers in [${spec.min} … ${spec.max}], default [${spec.default.join(', ')}]`;
+    case 'code':
+      return `${spec.language} code, up to ${spec.maxLength} characters, default ${spec.default.split('\n').length} lines of example code`;
   }
 }
 

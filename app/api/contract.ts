@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { DiagnosticSchema } from '../diagnostics.ts';
 import { GraphDocumentSchema } from '../graph/document.ts';
 import { BackendNameSchema, PlotRequestSchema, RunEventSchema, SnapshotSchema, SummarySchema } from '../runtime/events.ts';
+import { MAX_CODE_LENGTH, MAX_INPUT_DIM, MAX_TIME_LIMIT_S, MIN_TIME_LIMIT_S } from '../../nodes/energy-custom/limits.ts';
 import type { HostMethodName } from './methods.ts';
 
 /** A path as the host knows it: absolute for Electron, relative to the workspace for the web host. */
@@ -77,10 +78,33 @@ export const RunDataSchema = z.object({
   totalSteps: z.number().int(),
   /** One row per log step, as in metrics.jsonl. */
   metrics: z.array(z.record(z.string(), z.number())),
-  /** The last snapshot of each 2D monitor. */
+  /** The last snapshot of each monitor: a 2D monitor's samples, an MCMC monitor's energy traces. */
   snapshots: z.array(SnapshotSchema),
 });
 export type RunData = z.infer<typeof RunDataSchema>;
+
+/** A problem in custom energy code, placed for an editor: 1-based line and column
+ * (nodes/energy-custom/code.ts CodeDiagnostic). */
+export const CodeDiagnosticSchema = z.object({
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+export type CodeDiagnosticInfo = z.infer<typeof CodeDiagnosticSchema>;
+
+/** What a dry run of custom energy code found (nodes/energy-custom/model.ts CodeCheckResult). */
+export const CodeCheckResultSchema = z.object({
+  /** No errors: the code would build and train. */
+  ok: z.boolean(),
+  diagnostics: z.array(CodeDiagnosticSchema),
+  /** The parameters it declares, 'd' resolved; empty when it did not load. */
+  params: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()) })),
+  /** Whether score-based objectives accept it, and each op that stops them, with its place. */
+  secondOrder: z.object({ ok: z.boolean(), problems: z.array(z.object({ line: z.number().int(), column: z.number().int(), message: z.string() })) }),
+});
+export type CodeCheckResultInfo = z.infer<typeof CodeCheckResultSchema>;
 
 const Document = GraphDocumentSchema;
 const Nothing = z.object({}).strict();
@@ -119,6 +143,32 @@ export const HOST_METHODS = {
   openRun: { args: z.object({ runId: z.string().min(1).max(200) }).strict(), result: RunDataSchema },
   /** The window title and the unsaved state, so the host can prompt before closing. */
   setDocumentState: { args: z.object({ name: z.string().max(500), dirty: z.boolean() }).strict(), result: Ok },
+  /**
+   * The Custom energy node's Apply: compiles the code, runs it in a sandbox on a worker thread (never
+   * the host's own) on a small seeded batch, and returns every problem with its line and column.
+   */
+  checkCustomCode: {
+    args: z
+      .object({
+        code: z.string().max(MAX_CODE_LENGTH),
+        /** The node's Input dimension: 'd' in the code's shapes. */
+        inputDim: z.number().int().min(1).max(MAX_INPUT_DIM),
+        /** The node's Time limit per call, in seconds. */
+        timeLimit: z.number().min(MIN_TIME_LIMIT_S).max(MAX_TIME_LIMIT_S).optional(),
+      })
+      .strict(),
+    result: CodeCheckResultSchema,
+  },
+  /**
+   * Which of the document's custom code may not run yet (written elsewhere and not trusted here),
+   * and why: the UI opens such a graph in a restricted state. run and checkCustomCode refuse it.
+   */
+  codeTrust: {
+    args: z.object({ document: Document }).strict(),
+    result: z.object({ untrusted: z.array(z.object({ nodeId: z.string(), name: z.string() })), message: z.string().nullable() }),
+  },
+  /** The user read the document's custom code and trusts it: it may run, here and in the CLI, from now on. */
+  trustCode: { args: z.object({ document: Document }).strict(), result: Ok },
 } as const satisfies Record<HostMethodName, { args: z.ZodType; result: z.ZodType }>;
 
 export type HostMethods = typeof HOST_METHODS;

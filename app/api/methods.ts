@@ -16,6 +16,9 @@ export const HOST_METHOD_NAMES = [
   'listRuns',
   'openRun',
   'setDocumentState',
+  'checkCustomCode',
+  'codeTrust',
+  'trustCode',
 ] as const;
 export type HostMethodName = (typeof HOST_METHOD_NAMES)[number];
 

@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
+import { CodeTrust, TRUST_FILE, untrustedMessage, userDataDir } from '../api/node/trust.ts';
 import { compile } from '../compile/compile.ts';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { GraphDocument } from '../graph/document.ts';
@@ -19,6 +20,8 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
   /** Where Ctrl-C arrives (the process); absent in tests. */
   interrupts?: Pick<NodeJS.Process, 'on' | 'off'>;
+  /** The file of trusted custom code; default the app's own (trust.ts), so trust is shared with it. */
+  codeTrustStore?: string;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, cancelled: 130 } as const;
@@ -47,7 +50,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     .option('--out <dir>', 'run folder (default runs/<time>-<file name>)')
     .option('--set <node.param=value>', 'set a parameter; node is an id or a label (repeatable)', collect, [] as string[])
     .option('--json', 'print the summary as JSON on stdout, nothing else')
-    .action(async (file: string, opts: { steps?: number; seed?: number; backend: BackendPreference; out?: string; set: string[]; json?: boolean }) => {
+    .option('--trust', 'run custom code written elsewhere, and trust it from now on (read it first)')
+    .action(async (file: string, opts: RunOptions) => {
       status = await run(file, opts, io);
     });
 
@@ -97,11 +101,17 @@ async function load(file: string): Promise<{ document: GraphDocument | null; dia
   return readGraphFile(file);
 }
 
-async function run(
-  file: string,
-  opts: { steps?: number; seed?: number; backend: BackendPreference; out?: string; set: string[]; json?: boolean },
-  io: CliIo,
-): Promise<number> {
+interface RunOptions {
+  steps?: number;
+  seed?: number;
+  backend: BackendPreference;
+  out?: string;
+  set: string[];
+  json?: boolean;
+  trust?: boolean;
+}
+
+async function run(file: string, opts: RunOptions, io: CliIo): Promise<number> {
   const out = (s: string) => io.stdout.write(`${s}\n`);
   const err = (s: string) => io.stderr.write(`${s}\n`);
   const { document: loaded, diagnostics: loadDiagnostics } = await load(file);
@@ -115,6 +125,17 @@ async function run(
   const { diagnostics } = compile(document, catalog);
   for (const d of diagnostics) err(`${file}: ${formatDiagnostic(d)}`);
   if (hasErrors(diagnostics)) return EXIT.failed;
+
+  // Custom code written elsewhere runs only when trusted (here, in the app, or now with --trust).
+  const trust = await CodeTrust.open(io.codeTrustStore ?? join(userDataDir(), TRUST_FILE), catalog);
+  const untrusted = trust.untrusted(document);
+  if (untrusted.length > 0) {
+    if (!opts.trust) {
+      err(`${file}: ${untrustedMessage(untrusted)}`);
+      return EXIT.failed;
+    }
+    await trust.trust(untrusted.map((c) => c.code));
+  }
 
   const outDir = opts.out ?? freshRunFolder(join('runs', `${timestamp()}-${basename(file).replace(/\.ebm\.json$|\.json$|\.png$/i, '')}`));
   if (opts.out && existsSync(opts.out) && readdirSync(opts.out).length > 0) {

@@ -18,8 +18,11 @@ const MeasuredArray = z
   .custom<(number | null)[]>((v) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null), { message: 'expected a list of numbers' })
   .transform((a): number[] => (a.includes(null) ? a.map((x) => x ?? NaN) : (a as number[])));
 
-/** Samples drawn over the energy heat map, with held-out data: the picture of a 2D model. */
-export const SnapshotSchema = z.object({
+/** Samples drawn over the energy heat map, with held-out data: the picture of a 2D model. Its
+ * `kind` is optional: it was the only kind of snapshot before trace snapshots, and old run folders
+ * and the Density 2D monitor leave it out. */
+export const SamplesSnapshotSchema = z.object({
+  kind: z.literal('samples').optional(),
   step: z.number().int(),
   /** Which monitor made it. */
   nodeId: z.string(),
@@ -32,12 +35,47 @@ export const SnapshotSchema = z.object({
   samples: MeasuredArray,
   data: MeasuredArray,
 });
+export type SamplesSnapshot = z.infer<typeof SamplesSnapshotSchema>;
+
+/** The energy traces of an MCMC diagnostics evaluation: the energy of a few of its chains after
+ * each sampler step (thinned on long chains), and the burn-in the diagnostics discarded. */
+export const TraceSnapshotSchema = z
+  .object({
+    kind: z.literal('trace'),
+    /** The training step at which the chains were run. */
+    step: z.number().int().nonnegative(),
+    /** Which monitor made it. */
+    nodeId: z.string(),
+    /** Sampler steps each chain ran. */
+    steps: z.number().int().positive(),
+    /** Steps discarded before the diagnostics: steps 1..burnIn. */
+    burnIn: z.number().int().nonnegative(),
+    /** Chains the monitor ran; the first `chains` of them are shown. */
+    totalChains: z.number().int().positive(),
+    chains: z.number().int().positive(),
+    /** The sampler steps shown (1-based, increasing; the first and last step always). */
+    at: z.array(z.number().int().positive()).min(1),
+    /** chains × at.length, chain by chain: energies[c·at.length + i] is chain c's energy after step at[i]. */
+    energies: MeasuredArray,
+  })
+  .superRefine((t, ctx) => {
+    const fail = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (t.burnIn >= t.steps) fail('burnIn', `the burn-in (${t.burnIn}) must be shorter than the ${t.steps} steps`);
+    if (t.chains > t.totalChains) fail('chains', `${t.chains} chains shown of ${t.totalChains} run`);
+    if (t.at.some((k, i) => k > t.steps || (i > 0 && k <= t.at[i - 1]!))) fail('at', `the steps shown must increase within 1..${t.steps}`);
+    if (t.energies.length !== t.chains * t.at.length) fail('energies', `${t.energies.length} energies for ${t.chains} chains × ${t.at.length} steps`);
+  });
+export type TraceSnapshot = z.infer<typeof TraceSnapshotSchema>;
+
+/** What a monitor shows of the model at an evaluation, by kind (samples when no kind is given). */
+export const SnapshotSchema = z.discriminatedUnion('kind', [SamplesSnapshotSchema, TraceSnapshotSchema]);
 export type Snapshot = z.infer<typeof SnapshotSchema>;
 
-/** A figure a monitor asks for: training curves, or samples over the energy heat map. */
+/** A figure a monitor asks for: training curves, samples over the energy heat map, or MCMC energy traces. */
 export const PlotRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('curves'), nodeId: z.string(), smoothing: z.number() }),
   z.object({ kind: z.literal('samples'), nodeId: z.string() }),
+  z.object({ kind: z.literal('trace'), nodeId: z.string() }),
 ]);
 export type PlotRequest = z.infer<typeof PlotRequestSchema>;
 

@@ -37,6 +37,9 @@ export function createBridge(invoke: Invoke, subscribe: Subscribe): HostBridge {
     listRuns: call('listRuns'),
     openRun: call('openRun'),
     setDocumentState: call('setDocumentState'),
+    checkCustomCode: call('checkCustomCode'),
+    codeTrust: call('codeTrust'),
+    trustCode: call('trustCode'),
     onPush(listener: (push: HostPush) => void): () => void {
       // The IpcRendererEvent stays here: it carries the sender and ports, which the page must not see.
       const unsubscribe = subscribe(HOST_PUSH_CHANNEL, (_event, payload) => listener(payload as HostPush));

@@ -4,7 +4,7 @@
 // Everything that can be decided without Electron lives in the pure modules beside this one.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, protocol, session, shell, type WebContents } from 'electron';
 import type { HostPush, MenuCommand } from '../../app/api/contract.ts';
 import { failure, settle } from '../../app/api/envelope.ts';
@@ -12,9 +12,10 @@ import { HOST_CALL_CHANNEL, HOST_PUSH_CHANNEL } from '../../app/api/methods.ts';
 import { createServices, dispatch, type Dialogs, type HostServices, type Services } from '../../app/api/node/services.ts';
 import { APP_VERSION } from '../../app/graph/document.ts';
 import { writeTextFileAtomic } from '../../app/graph/node/file.ts';
+import { TRUST_FILE, userDataDir } from '../../app/api/node/trust.ts';
 import { APP_NAME, menuTemplate } from './menu.ts';
 import { RecentFiles } from './recent.ts';
-import { startRunInUtilityProcess } from './runner.ts';
+import { checkCustomCodeInUtilityProcess, startRunInUtilityProcess } from './runner.ts';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -44,9 +45,10 @@ const paths = {
 };
 
 // Before anything reads it (the single-instance lock lives there): the user data folder, named for
-// the app even in dev (where Electron would call it "Electron"); EBM_STUDIO_USER_DATA isolates tests.
+// the app even in dev (where Electron would call it "Electron"), and the same folder the CLI and the
+// web host use (trusted code is shared); EBM_STUDIO_USER_DATA isolates tests.
 app.setName(APP_NAME);
-app.setPath('userData', process.env.EBM_STUDIO_USER_DATA ? resolve(process.env.EBM_STUDIO_USER_DATA) : join(app.getPath('appData'), APP_NAME));
+app.setPath('userData', userDataDir());
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: APP_SCHEME_PRIVILEGES }]);
 
 if (!app.requestSingleInstanceLock()) {
@@ -298,8 +300,10 @@ function main(): void {
       runsDir: join(userData, 'runs'),
       examplesDir: paths.examples,
       startRun: startRunInUtilityProcess,
+      checkCustomCode: checkCustomCodeInUtilityProcess,
       dialogs,
       recentFilesStore,
+      codeTrustStore: join(userData, TRUST_FILE),
       initialFile,
       push,
       onDocumentState,

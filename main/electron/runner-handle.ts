@@ -3,9 +3,10 @@
 // it with a fake child.
 import { error } from '../../app/diagnostics.ts';
 import type { RunEvent } from '../../app/runtime/events.ts';
-import type { RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
+import type { CodeCheckRequest, RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
 import { RunEventStream } from '../../app/runtime/run-stream.ts';
-import { ChildMessageSchema, type ParentMessage } from './runner-protocol.ts';
+import type { CodeCheckResult } from '../../nodes/energy-custom/model.ts';
+import { CheckedMessageSchema, ChildMessageSchema, type ParentMessage } from './runner-protocol.ts';
 
 /** What the handle needs of the child process (Electron's UtilityProcess, adapted in runner.ts). */
 export interface RunnerChild {
@@ -72,4 +73,42 @@ export function startRunInChild(request: RunRequest, fork: ForkRunner, options: 
       }, grace);
     },
   };
+}
+
+/** A check that could not be made: one diagnostic at the top of the code. */
+function checkFailed(code: string, message: string): CodeCheckResult {
+  return { ok: false, diagnostics: [{ code, severity: 'error', message, line: 1, column: 1 }], params: [], secondOrder: { ok: false, problems: [] } };
+}
+
+/**
+ * Dry-runs custom energy code in a training process of its own (the code never runs in the main
+ * process), which ends once it has answered. Never rejects: a crash or a broken reply becomes the
+ * result's diagnostic.
+ */
+export function checkCodeInChild(request: CodeCheckRequest, fork: ForkRunner): Promise<CodeCheckResult> {
+  return new Promise((resolve) => {
+    let child: RunnerChild | null = null;
+    let settled = false;
+    const settle = (result: CodeCheckResult) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+      try {
+        child?.kill();
+      } catch {
+        // already gone
+      }
+    };
+    try {
+      child = fork();
+      child.onMessage((message) => {
+        const parsed = CheckedMessageSchema.safeParse(message);
+        settle(parsed.success ? parsed.data.result : checkFailed('CHECK_PROTOCOL', 'the training process sent a message the app does not understand'));
+      });
+      child.onExit((code) => settle(checkFailed('CHECK_CRASHED', `the training process exited (code ${code}) before it finished checking the code`)));
+      child.postMessage({ type: 'check', request });
+    } catch (e) {
+      settle(checkFailed('CHECK_CRASHED', `could not start the training process: ${e instanceof Error ? e.message : String(e)}`));
+    }
+  });
 }

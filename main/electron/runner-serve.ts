@@ -1,9 +1,11 @@
 // The training process's side: takes one start message, runs it with the ordinary startRun (the
-// one training path: a worker thread, as the CLI and the web host do), and posts every event back.
-// Pure of Electron: the port and startRun are passed in (runner-process.ts passes the real ones).
+// one training path: a worker thread, as the CLI and the web host do), and posts every event back;
+// or takes one check message and dry-runs custom code on a worker thread of its own. Pure of
+// Electron: the port, startRun and the check are passed in (runner-process.ts passes the real ones).
 import { error } from '../../app/diagnostics.ts';
 import type { RunEvent } from '../../app/runtime/events.ts';
-import type { RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
+import type { CodeCheckRequest, RunHandle, RunRequest } from '../../app/runtime/node/start-run.ts';
+import type { CodeCheckResult } from '../../nodes/energy-custom/model.ts';
 import { ParentMessageSchema, type ChildMessage } from './runner-protocol.ts';
 
 /** process.parentPort, as far as the runner uses it. */
@@ -12,7 +14,7 @@ export interface ParentPortLike {
   postMessage(message: ChildMessage): void;
 }
 
-export function serveRunner(port: ParentPortLike, startRun: (request: RunRequest) => RunHandle): void {
+export function serveRunner(port: ParentPortLike, startRun: (request: RunRequest) => RunHandle, checkCode: (request: CodeCheckRequest) => Promise<CodeCheckResult>): void {
   let handle: RunHandle | null = null;
   let cancelled = false;
   const post = (event: RunEvent) => port.postMessage({ type: 'event', event });
@@ -26,6 +28,10 @@ export function serveRunner(port: ParentPortLike, startRun: (request: RunRequest
     if (message.data.type === 'cancel') {
       cancelled = true;
       handle?.cancel();
+      return;
+    }
+    if (message.data.type === 'check') {
+      void checkCode(message.data.request).then((result) => port.postMessage({ type: 'checked', result }));
       return;
     }
     if (handle) return; // one run per process

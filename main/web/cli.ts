@@ -1,12 +1,13 @@
 // `npm run web`: serves EBM Studio to a browser on 127.0.0.1 (./server.ts) and prints the
 // address to open, with its per-launch token. Ctrl-C cancels live runs and stops the server.
 import { realpathSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
+import { TRUST_FILE, userDataDir } from '../../app/api/node/trust.ts';
 import { createWebHost, type WebHost, type WebHostOptions } from './server.ts';
 
-export interface ServeWebOptions extends Pick<WebHostOptions, 'staticDir' | 'examplesDir' | 'runsDir' | 'token' | 'initialFile'> {
+export interface ServeWebOptions extends Pick<WebHostOptions, 'staticDir' | 'examplesDir' | 'runsDir' | 'token' | 'initialFile' | 'codeTrustStore'> {
   /** Any folder; made absolute here. */
   workspace: string;
   port?: number;
@@ -23,7 +24,9 @@ export async function serveWeb(options: ServeWebOptions): Promise<WebHost> {
   const err = options.err ?? ((line: string) => process.stderr.write(`${line}\n`));
   const workspace = resolve(options.workspace);
   const runsDir = resolve(options.runsDir ?? resolve(workspace, 'runs'));
-  const host = await createWebHost({ ...options, workspace, runsDir, port: options.port ?? 0 });
+  // Trusted custom code is remembered where the desktop app and the CLI keep it.
+  const codeTrustStore = options.codeTrustStore ?? join(userDataDir(), TRUST_FILE);
+  const host = await createWebHost({ ...options, workspace, runsDir, codeTrustStore, port: options.port ?? 0 });
   out(`EBM Studio: ${host.url}`);
   err(`workspace: ${workspace} (files open and save inside it)`);
   err(`runs go to: ${runsDir}`);

@@ -50,6 +50,8 @@ export interface WebHostOptions {
   startRun?: (request: RunRequest) => RunHandle;
   /** A file (relative to the workspace) for the UI to open at start. */
   initialFile?: string | null;
+  /** The JSON file of trusted custom code, shared with the CLI; in memory only when absent (tests). */
+  codeTrustStore?: string;
 }
 
 export interface WebHost {
@@ -89,6 +91,7 @@ export async function createWebHost(options: WebHostOptions): Promise<WebHost> {
     examplesDir: resolve(options.examplesDir ?? join(REPO_ROOT, 'examples')),
     startRun: options.startRun ?? defaultStartRun,
     initialFile: options.initialFile ?? null,
+    ...(options.codeTrustStore ? { codeTrustStore: options.codeTrustStore } : {}),
     push: broadcast,
   });
 

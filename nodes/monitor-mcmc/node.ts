@@ -1,9 +1,11 @@
 // monitor.mcmc: how well the sampler mixes on the current model. At each snapshot it runs a batch
 // of fresh chains (no persistent state touched), records their energies and reports the effective
-// sample size, split-R̂, the acceptance rate where the sampler has one, and the chains' final energy.
+// sample size, split-R̂, the acceptance rate where the sampler has one, and the chains' final energy,
+// with the energy traces of its first chains as a snapshot (the "Energy traces" figure, trace.png).
 import * as tf from '@tensorflow/tfjs-core';
+import type { TraceSnapshot } from '../../app/runtime/events.ts';
 import { traceDiagnostics } from '../../app/runtime/mcmc-diagnostics.ts';
-import { defineNode } from '../define.ts';
+import { defineNode, type ChainTrace } from '../define.ts';
 import { choice, int, num } from '../params.ts';
 
 /** Steps kept after the burn-in. */
@@ -13,6 +15,45 @@ function keptSteps(p: { steps: number; burnIn: number }): number {
 
 /** Fewest kept steps for the autocorrelation and split-R̂ (two halves of at least 2). */
 const MIN_KEPT = 4;
+
+/** The trace figure shows the first this many chains: enough to see them mix, few enough to tell apart. */
+export const TRACE_CHAINS = 8;
+/** Points per chain in a trace snapshot at most: finer than a figure's width needs, and a small event. */
+export const TRACE_POINTS = 400;
+
+/**
+ * The sampler steps (1-based) a trace of `steps` steps shows: all of them when there are at most
+ * `max`, else every k-th from the first (k the smallest stride that fits) with the last step added.
+ */
+export function shownSteps(steps: number, max = TRACE_POINTS): number[] {
+  if (!(Number.isInteger(steps) && steps >= 1 && Number.isInteger(max) && max >= 2)) throw new RangeError(`shownSteps: ${steps} steps, ${max} points`);
+  if (steps <= max) return Array.from({ length: steps }, (_, i) => i + 1);
+  const stride = Math.ceil((steps - 1) / (max - 1));
+  const at: number[] = [];
+  for (let k = 1; k <= steps; k += stride) at.push(k);
+  if (at[at.length - 1] !== steps) at.push(steps);
+  return at;
+}
+
+/** The trace snapshot of one evaluation: the first TRACE_CHAINS chains at the shownSteps, and the
+ * burn-in as the diagnostics count it (the first ⌊burnIn·steps⌋ steps). */
+export function traceSnapshot(trace: ChainTrace, o: { step: number; nodeId: string; burnIn: number }): TraceSnapshot {
+  const chains = Math.min(TRACE_CHAINS, trace.chains);
+  const at = shownSteps(trace.steps);
+  const energies: number[] = new Array<number>(chains * at.length);
+  for (let c = 0; c < chains; c++) at.forEach((k, i) => (energies[c * at.length + i] = trace.energies[(k - 1) * trace.chains + c]!));
+  return {
+    kind: 'trace',
+    step: o.step,
+    nodeId: o.nodeId,
+    steps: trace.steps,
+    burnIn: Math.floor(o.burnIn * trace.steps),
+    totalChains: trace.chains,
+    chains,
+    at,
+    energies,
+  };
+}
 
 export const monitorMcmcNode = defineNode({
   type: 'monitor.mcmc',
@@ -29,7 +70,9 @@ export const monitorMcmcNode = defineNode({
     '1.01–1.1 they disagree), the mean acceptance rate of a Metropolis-adjusted sampler (mcmc_acceptance; MALA aims ' +
     'at about 0.57, HMC at 0.65) and the mean energy at the chains’ end (mcmc_chain_energy). The energy is a ' +
     'one-dimensional summary: chains hopping between modes of equal energy look mixed to it. Starting from noise is ' +
-    'the stricter test of R̂ (overdispersed starts, Gelman et al. 2013).',
+    'the stricter test of R̂ (overdispersed starts, Gelman et al. 2013). It also shows the energy traces of its first ' +
+    `${TRACE_CHAINS} chains (energy against sampler step, the burn-in shaded; "Energy traces" in the app, trace.png in ` +
+    'the run folder): chains that have forgotten their starts settle into the same band and cross each other.',
   reference: 'methods.md §2.8 (TorchEBM _ess_from_chain); Geyer (1992); Gelman et al. (2013) BDA3 §11.4–11.5; Vehtari et al. (2021)',
   inputs: {
     trainer: { type: 'trainer', title: 'Run' },
@@ -90,7 +133,8 @@ export const monitorMcmcNode = defineNode({
     ctx.monitor({
       nodeId: ctx.nodeId,
       trainer,
-      async evaluate() {
+      plot: { kind: 'trace', nodeId: ctx.nodeId },
+      async evaluate(step) {
         const start = p.start === 'noise' ? noiseStart() : p.start === 'data' ? held : undefined;
         let draw;
         try {
@@ -111,13 +155,14 @@ export const monitorMcmcNode = defineNode({
         read.dispose();
         metrics.mcmc_chain_energy = values[0]!;
         if (hasAcceptance) metrics.mcmc_acceptance = values[1]!;
-        if (draw.trace && draw.trace.steps >= MIN_KEPT) {
+        if (!draw.trace) return { metrics };
+        if (draw.trace.steps >= MIN_KEPT) {
           const d = traceDiagnostics(draw.trace, p.burnIn);
           metrics.ess = d.ess;
           metrics.ess_per_step = d.essPerStep;
           metrics.rhat = d.rhat;
         }
-        return { metrics };
+        return { metrics, snapshot: traceSnapshot(draw.trace, { step, nodeId: ctx.nodeId, burnIn: p.burnIn }) };
       },
     });
     return {};

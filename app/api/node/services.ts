@@ -12,8 +12,10 @@ import { readGraphFile, writeGraphFile, writeTextFileAtomic } from '../../graph/
 import { parseGraph } from '../../graph/parse.ts';
 import { SnapshotSchema, SummarySchema, type PlotRequest, type RunEvent, type Snapshot } from '../../runtime/events.ts';
 import { RUN_INFO_FILE, RunInfoSchema } from '../../runtime/node/run-folder.ts';
-import type { RunHandle, RunRequest } from '../../runtime/node/start-run.ts';
+import { checkCustomCodeInWorker, type CodeCheckRequest, type RunHandle, type RunRequest } from '../../runtime/node/start-run.ts';
+import type { CodeCheckResult } from '../../../nodes/energy-custom/model.ts';
 import { catalog } from '../../../nodes/catalog.ts';
+import { CodeTrust, customCode, untrustedMessage } from './trust.ts';
 import {
   HostError,
   isHostMethod,
@@ -51,10 +53,14 @@ export interface ServiceOptions {
   examplesDir: string;
   /** Starts a run off this thread: a worker thread (startRun) or Electron's utility process. */
   startRun(request: RunRequest): RunHandle;
+  /** Dry-runs custom energy code off this thread; a worker thread of its own when absent. */
+  checkCustomCode?(request: CodeCheckRequest): Promise<CodeCheckResult>;
   /** Native dialogs (Electron); without them, open and saveAs need a path. */
   dialogs?: Dialogs;
   /** A JSON file that remembers recent files; in memory only when absent. */
   recentFilesStore?: string;
+  /** The JSON file of trusted custom code, shared with the CLI (trust.ts); in memory only when absent. */
+  codeTrustStore?: string;
   initialFile?: string | null;
   /** Delivers a push to every window or socket of this host. */
   push(push: HostPush): void;
@@ -83,6 +89,14 @@ export function createServices(options: ServiceOptions): Services {
    * (no run.json, no summary) would otherwise vanish from listRuns. */
   const ended = new Map<string, RunRecord>();
   let recent: string[] | null = null;
+  let trust: Promise<CodeTrust> | null = null;
+  const codeTrust = () => (trust ??= CodeTrust.open(options.codeTrustStore ?? null, catalog));
+
+  /** Refuses a document whose custom code was written elsewhere and is not trusted yet. */
+  async function assertTrusted(document: GraphDocument): Promise<void> {
+    const untrusted = (await codeTrust()).untrusted(document);
+    if (untrusted.length > 0) throw new HostError('UNTRUSTED_CODE', untrustedMessage(untrusted));
+  }
 
   /** A path from the UI, as an absolute path on disk; confined to the workspace where there is one. */
   async function toDisk(path: string, what = 'path'): Promise<string> {
@@ -292,6 +306,8 @@ export function createServices(options: ServiceOptions): Services {
       const disk = join(options.examplesDir, file);
       if (!existsSync(disk)) throw new HostError('EXAMPLE_NOT_FOUND', `no example "${id}"`);
       const loaded = await readGraphFile(disk);
+      // Examples ship with the app: their code is ours.
+      if (loaded.document) await (await codeTrust()).trust(customCode(loaded.document, catalog).map((c) => c.code));
       // An example opens as a new, unsaved document: saving asks where, and the example stays as shipped.
       return { path: null, name: file, document: loaded.document, diagnostics: loaded.diagnostics };
     },
@@ -304,6 +320,7 @@ export function createServices(options: ServiceOptions): Services {
       const { diagnostics } = compile(document, catalog);
       if (hasErrors(diagnostics))
         throw new HostError('GRAPH_INVALID', `the graph has errors:\n${diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic).join('\n')}`);
+      await assertTrusted(document);
       await fsp.mkdir(options.runsDir, { recursive: true });
       const runId = await claimRunFolder(options.runsDir, document.metadata.title);
       const outDir = join(options.runsDir, runId);
@@ -357,6 +374,7 @@ export function createServices(options: ServiceOptions): Services {
         const row: unknown = safeJson(line);
         return isNumberRecord(row) ? [row] : [];
       });
+      // The last snapshot of each monitor: a 2D monitor's samples, an MCMC monitor's energy traces.
       const lastSnapshot = new Map<string, Snapshot>();
       for (const line of await readLines(join(folder, 'snapshots.jsonl'))) {
         const s = SnapshotSchema.safeParse(safeJson(line));
@@ -376,6 +394,25 @@ export function createServices(options: ServiceOptions): Services {
 
     async setDocumentState(state) {
       options.onDocumentState?.(state);
+      return { ok: true as const };
+    },
+
+    async checkCustomCode({ code, inputDim, timeLimit }) {
+      // The UI checks code the user applies in its editor (never a restricted document's): code
+      // written on this machine, which may run from now on.
+      await (await codeTrust()).trust([code]);
+      // Custom code never runs on the host's thread: a worker (or the host's training process) does.
+      const check = options.checkCustomCode ?? checkCustomCodeInWorker;
+      return check({ code, inputDim, ...(timeLimit !== undefined ? { timeLimit } : {}) });
+    },
+
+    async codeTrust({ document }) {
+      const untrusted = (await codeTrust()).untrusted(document);
+      return { untrusted: untrusted.map(({ nodeId, name }) => ({ nodeId, name })), message: untrusted.length > 0 ? untrustedMessage(untrusted) : null };
+    },
+
+    async trustCode({ document }) {
+      await (await codeTrust()).trust(customCode(document, catalog).map((c) => c.code));
       return { ok: true as const };
     },
   };

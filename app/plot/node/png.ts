@@ -8,6 +8,7 @@ import { embedGraph } from '../../graph/png-text.ts';
 import type { Canvas2D } from '../canvas.ts';
 import { defaultColumns, drawCurves, metricsPanels, type CurvesOptions, type MetricsRow, type Panel } from '../curves.ts';
 import { drawSamplesOverEnergy, samplesFigureHeight, type SamplesOptions, type SnapshotLike } from '../samples.ts';
+import { drawEnergyTraces, type TraceLike, type TraceOptions } from '../trace.ts';
 
 /** Device pixels per CSS pixel in the PNGs: 2 keeps text crisp when the picture is zoomed or printed. */
 export const DEFAULT_SCALE = 2;
@@ -115,5 +116,21 @@ export function samplesPng(snapshot: SnapshotLike, options: SamplesPngOptions = 
   return renderPng(width, height, (ctx) => drawSamplesOverEnergy(ctx, { x: 0, y: 0, width, height }, snapshot, options), {
     ...pngOptions(options),
     title: options.title ?? `samples over the energy · step ${snapshot.step}`,
+  });
+}
+
+export interface TracePngOptions extends TraceOptions, PngOptions {
+  /** CSS pixels; default 900 × 520. */
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** The energy-traces figure of an MCMC diagnostics snapshot, as PNG. */
+export function tracePng(trace: TraceLike, options: TracePngOptions = {}): Buffer {
+  const width = options.width ?? 900;
+  const height = options.height ?? 520;
+  return renderPng(width, height, (ctx) => drawEnergyTraces(ctx, { x: 0, y: 0, width, height }, trace, options), {
+    ...pngOptions(options),
+    title: options.title ?? `energy traces · step ${trace.step}`,
   });
 }

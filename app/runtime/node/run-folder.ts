@@ -2,18 +2,21 @@
 // that fails or is cancelled keeps all it did up to then.
 //   graph.ebm.json   the graph as run (after --set and --seed)
 //   metrics.jsonl    one line per log step: {"step": N, "loss": …, …}
-//   snapshots.jsonl  each monitor snapshot (energy grid, samples, held-out data)
+//   snapshots.jsonl  each monitor snapshot: a 2D monitor's energy grid, samples and held-out data;
+//                    an MCMC monitor's energy traces ("kind": "trace")
 //   samples.csv      the final samples of the sampler, one point per line (samples-<trainer>.csv
 //                    when the graph has several trainers)
 //   run.json         what the run is: id, title, start time, backend, step count, the plots asked for
 //   summary.json     status, final metrics, recovered vs known answers, error
-//   loss.png, samples.png   the pictures (one samples picture per 2D monitor), each carrying the
-//                    graph as run (app/graph/png-text.ts), so that opening one reopens the experiment
+//   loss.png, samples.png, trace.png   the pictures (one samples picture per 2D monitor, one
+//                    energy-traces picture per MCMC monitor), each carrying the graph as run
+//                    (app/graph/png-text.ts), so that opening one reopens the experiment
 import { appendFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GraphDocument } from '../../graph/document.ts';
 import { serializeGraph } from '../../graph/serialize.ts';
-import { lossPng, samplesPng } from '../../plot/node/png.ts';
+import { lossPng, samplesPng, tracePng } from '../../plot/node/png.ts';
+import { chainsLabel } from '../../plot/trace.ts';
 import type { MetricsRow } from '../../plot/curves.ts';
 import { z } from 'zod';
 import { BackendNameSchema, PlotRequestSchema, type PlotRequest, type RunEvent, type Snapshot, type Summary } from '../events.ts';
@@ -95,6 +98,8 @@ export class RunFolder {
     for (const [trainer, csv] of this.samplesFiles)
       writeFileSync(join(this.dir, this.samplesFiles.size === 1 ? 'samples.csv' : `samples-${trainer}.csv`), csv);
     const snapshots = [...this.lastSnapshot.values()];
+    const samples = snapshots.filter((s) => s.kind !== 'trace');
+    const traces = snapshots.filter((s) => s.kind === 'trace');
     // Pictures last: a figure that cannot be drawn must not cost the numbers above.
     const curves = this.plots.find((p) => p.kind === 'curves');
     if (this.rows.length > 0) {
@@ -109,9 +114,13 @@ export class RunFolder {
         }),
       );
     }
-    for (const s of snapshots) {
-      const name = snapshots.length === 1 ? 'samples.png' : `samples-${s.nodeId}.png`;
+    for (const s of samples) {
+      const name = samples.length === 1 ? 'samples.png' : `samples-${s.nodeId}.png`;
       writeFileSync(join(this.dir, name), samplesPng(s, { title: `${summary.title} · step ${s.step}`, graph: this.document }));
+    }
+    for (const t of traces) {
+      const name = traces.length === 1 ? 'trace.png' : `trace-${t.nodeId}.png`;
+      writeFileSync(join(this.dir, name), tracePng(t, { title: `Energy traces · step ${t.step}`, subtitle: `${summary.title} · ${chainsLabel(t)}`, graph: this.document }));
     }
   }
 }

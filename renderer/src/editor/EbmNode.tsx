@@ -99,6 +99,7 @@ function ParamLine({ def, node }: { def: AnyNodeDef; node: GraphNode }) {
 
 export function formatValue(spec: ParamSpec, value: unknown): string {
   if (Array.isArray(value)) return value.join('×');
+  if (spec.kind === 'code') return `${String(value).split('\n').length} lines`;
   if (spec.kind === 'choice') return spec.options.find((o) => o.value === value)?.label ?? String(value);
   if (typeof value === 'number') return `${Number(value.toPrecision(4))}${'unit' in spec && spec.unit ? ` ${spec.unit}` : ''}`;
   return String(value);

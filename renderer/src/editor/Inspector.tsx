@@ -166,6 +166,8 @@ export function ParamField(props: {
     );
   } else if (spec.kind === 'boolean') {
     control = <input id={id} type="checkbox" checked={value === true} onChange={(e) => props.onChange(e.target.checked)} data-testid={`param-${name}`} />;
+  } else if (spec.kind === 'code') {
+    control = <CodeInput id={id} testId={`param-${name}`} text={typeof value === 'string' ? value : ''} problem={(text) => checkParam(spec, text)} onCommit={props.onChange} />;
   } else {
     control = (
       <ValueInput
@@ -233,6 +235,37 @@ function ValueInput(props: { id: string; testId: string; text: string; check(tex
           if (e.key === 'Enter') commit();
           if (e.key === 'Escape') setText(props.text);
         }}
+      />
+      {problem && (
+        <span className="value-input__problem" role="alert">
+          {problem} (not applied)
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** Source code, until the code editor arrives: a plain text area, committed when it loses focus
+ * (Escape restores the committed text). */
+function CodeInput(props: { id: string; testId: string; text: string; problem(text: string): string | null; onCommit(value: unknown): void }) {
+  const [text, setText] = useState(props.text);
+  useEffect(() => setText(props.text), [props.text]);
+  const problem = props.problem(text);
+  return (
+    <span className="value-input">
+      <textarea
+        id={props.id}
+        data-testid={props.testId}
+        className={problem ? 'value-input--invalid' : ''}
+        style={{ fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 12 }}
+        aria-invalid={problem !== null}
+        spellCheck={false}
+        wrap="off"
+        rows={Math.min(24, Math.max(6, text.split('\n').length + 1))}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={() => text !== props.text && problem === null && props.onCommit(text)}
+        onKeyDown={(e) => e.key === 'Escape' && setText(props.text)}
       />
       {problem && (
         <span className="value-input__problem" role="alert">
@@ -315,6 +348,7 @@ export function DiagnosticList({ items }: { items: Diagnostic[] }) {
 }
 
 function describeDefault(spec: ParamSpec): string {
+  if (spec.kind === 'code') return 'the example code';
   return Array.isArray(spec.default) ? spec.default.join(', ') : String(spec.default);
 }
 
@@ -332,5 +366,7 @@ function describeRange(spec: ParamSpec): string {
       return spec.options.find((o) => o.value === spec.default) ? `default ${spec.options.find((o) => o.value === spec.default)!.label}` : '';
     case 'boolean':
       return `default ${spec.default ? 'on' : 'off'}`;
+    case 'code':
+      return `${spec.language === 'typescript' ? 'TypeScript' : spec.language}, up to ${spec.maxLength.toLocaleString('en')} characters`;
   }
 }

@@ -1,8 +1,10 @@
 // The run area under the editor: what run is shown and how it went, the failure when it failed,
-// then the training curves beside the samples picture.
+// then the training curves beside the samples picture and, when the run has an MCMC diagnostics
+// monitor, its chains' energy traces.
 import './runs.css';
 import { CurvesPlot } from './CurvesPlot.tsx';
 import { SamplesPlot } from './SamplesPlot.tsx';
+import { TracePlot, hasTraces } from './TracePlot.tsx';
 import { STATE_LABELS, formatCount, formatDuration, formatRate, formatStartTime, keyFigures, knownAnswerLines, type KeyFigure } from './format.ts';
 import { lastValue, type RunView } from './run-view.ts';
 import { selectShownView, useRuns } from './store.ts';
@@ -118,6 +120,7 @@ export function RunPanel({ className, onShowNode, showHostError = true }: RunPan
       <div className="run-body">
         <CurvesPlot view={view} />
         {withSamples && <SamplesPlot view={view} />}
+        {hasTraces(view) && <TracePlot view={view} />}
       </div>
     </section>
   );

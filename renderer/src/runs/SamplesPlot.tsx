@@ -2,9 +2,9 @@
 // (app/plot/samples.ts) drawn on a canvas at the screen's pixel density, redrawn only when the
 // snapshot or the size changes (at most once per batch of the runs store, itself once a frame at most).
 import { useEffect, useRef, useState, type RefObject } from 'react';
-import type { Theme } from '../../../app/plot/theme.ts';
-import type { Snapshot } from '../../../app/runtime/events.ts';
+import type { SamplesSnapshot } from '../../../app/runtime/events.ts';
 import './runs.css';
+import { COMPACT_THEME, SMALL_THEME } from './figure-theme.ts';
 import { formatCount } from './format.ts';
 import { drawSamples, type SamplesDrawJob, type SamplesWorkerMessage } from './samples-draw.ts';
 import type { RunView } from './run-view.ts';
@@ -17,10 +17,6 @@ export interface SamplesPlotProps {
   readonly className?: string;
 }
 
-const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif';
-const COMPACT_THEME: Partial<Theme> = { fontFamily: FONT_FAMILY, size: { title: 13, panelTitle: 12, label: 11.5, tick: 10.5, legend: 11 } };
-/** For a small box: the axes and legend take less of it. */
-const SMALL_THEME: Partial<Theme> = { fontFamily: FONT_FAMILY, size: { title: 11.5, panelTitle: 11, label: 10, tick: 9.5, legend: 9.5 } };
 
 /** The monitors with a snapshot, in the order the run asked for their plots. */
 function monitorsOf(view: RunView | null): string[] {
@@ -36,7 +32,7 @@ export function SamplesPlot({ view, nodeId, className }: SamplesPlotProps) {
   const [chosen, setChosen] = useState<string | null>(null);
   const monitors = monitorsOf(view);
   const id = nodeId ?? (chosen !== null && monitors.includes(chosen) ? chosen : (view?.lastSnapshotNode ?? monitors[0] ?? null));
-  const snapshot: Snapshot | null = (id !== null && view?.snapshots[id]) || null;
+  const snapshot: SamplesSnapshot | null = (id !== null && view?.snapshots[id]) || null;
 
   // The figure is drawn by a worker on the canvas it was handed (where the browser can), so a
   // new snapshot costs the page only a postMessage; elsewhere it is drawn here.

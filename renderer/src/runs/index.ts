@@ -34,6 +34,7 @@ export {
 export { RunProgress, type RunProgressProps } from './RunProgress.tsx';
 export { CurvesPlot, type CurvesPlotProps } from './CurvesPlot.tsx';
 export { SamplesPlot, type SamplesPlotProps } from './SamplesPlot.tsx';
+export { TracePlot, type TracePlotProps } from './TracePlot.tsx';
 export { RunPanel, type RunPanelProps } from './RunPanel.tsx';
 export { RunsList, type RunsListProps } from './RunsList.tsx';
 export { BackendStatus, type BackendStatusProps } from './BackendStatus.tsx';

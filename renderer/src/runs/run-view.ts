@@ -10,7 +10,7 @@
 // applyRunEvent behaves as a pure function whatever it is called on.
 import type { RunData } from '../../../app/api/contract.ts';
 import type { Diagnostic } from '../../../app/diagnostics.ts';
-import type { BackendName, PlotRequest, RunEvent, Snapshot, Summary } from '../../../app/runtime/events.ts';
+import type { BackendName, PlotRequest, RunEvent, SamplesSnapshot, Snapshot, Summary, TraceSnapshot } from '../../../app/runtime/events.ts';
 
 export type RunViewState = 'starting' | 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
 
@@ -77,10 +77,14 @@ export interface RunView {
   readonly folder: string | null;
   readonly plots: readonly PlotRequest[];
   readonly metrics: MetricsTable;
-  /** The last snapshot of each monitor, by the monitor's node id. */
-  readonly snapshots: Readonly<Record<string, Snapshot>>;
-  /** The node id of the monitor that sent the newest snapshot. */
+  /** The last samples snapshot of each 2D monitor, by the monitor's node id. */
+  readonly snapshots: Readonly<Record<string, SamplesSnapshot>>;
+  /** The node id of the 2D monitor that sent the newest samples snapshot. */
   readonly lastSnapshotNode: string | null;
+  /** The last energy traces of each MCMC monitor, by the monitor's node id. */
+  readonly traces: Readonly<Record<string, TraceSnapshot>>;
+  /** The node id of the MCMC monitor that sent the newest traces. */
+  readonly lastTraceNode: string | null;
   /** The final samples, by trainer id. */
   readonly finalSamples: Readonly<Record<string, FinalSamples>>;
   readonly summary: Summary | null;
@@ -213,6 +217,8 @@ export function startingView(title: string, runId: string | null = null): RunVie
     metrics: emptyMetrics(),
     snapshots: {},
     lastSnapshotNode: null,
+    traces: {},
+    lastTraceNode: null,
     finalSamples: {},
     summary: null,
     failure: null,
@@ -258,7 +264,8 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
 export function applyRunEvents(view: RunView, events: readonly RunEvent[]): RunView {
   if (events.length === 0) return view;
   let next: { -readonly [K in keyof RunView]: RunView[K] } = { ...view };
-  let snapshots: Record<string, Snapshot> | null = null;
+  let snapshots: Record<string, SamplesSnapshot> | null = null;
+  let traces: Record<string, TraceSnapshot> | null = null;
   let finalSamples: Record<string, FinalSamples> | null = null;
   const rows: { step: number; metrics: Readonly<Record<string, number>> }[] = [];
   const ended = (): boolean => next.state !== 'starting' && next.state !== 'running';
@@ -283,11 +290,19 @@ export function applyRunEvents(view: RunView, events: readonly RunEvent[]): RunV
         next.stepsPerSecond = event.stepsPerSecond;
         if (next.state === 'starting') next.state = 'running';
         break;
-      case 'snapshot':
-        snapshots ??= { ...next.snapshots };
-        snapshots[event.snapshot.nodeId] = event.snapshot;
-        next.lastSnapshotNode = event.snapshot.nodeId;
+      case 'snapshot': {
+        const s = event.snapshot;
+        if (s.kind === 'trace') {
+          traces ??= { ...next.traces };
+          traces[s.nodeId] = s;
+          next.lastTraceNode = s.nodeId;
+        } else {
+          snapshots ??= { ...next.snapshots };
+          snapshots[s.nodeId] = s;
+          next.lastSnapshotNode = s.nodeId;
+        }
         break;
+      }
       case 'samples': {
         finalSamples ??= { ...next.finalSamples };
         const { step, trainerId, samplerId, dim, values } = event;
@@ -305,6 +320,7 @@ export function applyRunEvents(view: RunView, events: readonly RunEvent[]): RunV
   }
   if (rows.length) next.metrics = appendRows(next.metrics, rows);
   if (snapshots) next.snapshots = snapshots;
+  if (traces) next.traces = traces;
   if (finalSamples) next.finalSamples = finalSamples;
   next.version = view.version + 1;
   return next;
@@ -316,15 +332,13 @@ export function viewFromRunData(data: RunData): RunView {
   const summary = record.summary;
   const rows = data.metrics.map((row) => ({ step: toValue(row.step), metrics: row }));
   const metrics = appendRows(emptyMetrics(), rows);
-  const snapshots: Record<string, Snapshot> = {};
-  let lastSnapshotNode: string | null = null;
-  let lastStep = -Infinity;
+  const snapshots: Record<string, SamplesSnapshot> = {};
+  const traces: Record<string, TraceSnapshot> = {};
+  const lastSnapshotNode = newestNode(data.snapshots.filter((s) => s.kind !== 'trace'));
+  const lastTraceNode = newestNode(data.snapshots.filter((s) => s.kind === 'trace'));
   for (const s of data.snapshots) {
-    snapshots[s.nodeId] = s;
-    if (s.step >= lastStep) {
-      lastStep = s.step;
-      lastSnapshotNode = s.nodeId;
-    }
+    if (s.kind === 'trace') traces[s.nodeId] = s;
+    else snapshots[s.nodeId] = s;
   }
   const lastRowStep = rows.length ? (rows[rows.length - 1]?.step ?? 0) : 0;
   return {
@@ -342,10 +356,25 @@ export function viewFromRunData(data: RunData): RunView {
     metrics,
     snapshots,
     lastSnapshotNode,
+    traces,
+    lastTraceNode,
     finalSamples: {},
     summary,
     failure: summary?.error ? failureOf(summary.error) : null,
     reopened: true,
     version: 1,
   };
+}
+
+/** The monitor whose snapshot has the highest step (the later one on a tie), or null. */
+function newestNode(snapshots: readonly Snapshot[]): string | null {
+  let node: string | null = null;
+  let lastStep = -Infinity;
+  for (const s of snapshots) {
+    if (s.step >= lastStep) {
+      lastStep = s.step;
+      node = s.nodeId;
+    }
+  }
+  return node;
 }

@@ -1,9 +1,9 @@
 // One drawing of the samples figure on a canvas, shared by the page (fallback) and its worker.
 import { drawSamplesOverEnergy, type SamplesOptions } from '../../../app/plot/samples.ts';
-import type { Snapshot } from '../../../app/runtime/events.ts';
+import type { SamplesSnapshot } from '../../../app/runtime/events.ts';
 
 export interface SamplesDrawJob {
-  snapshot: Snapshot;
+  snapshot: SamplesSnapshot;
   /** CSS pixels, and the device pixel ratio to draw at. */
   width: number;
   height: number;

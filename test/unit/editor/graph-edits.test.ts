@@ -381,6 +381,7 @@ test('fittingTypes from an input lists the types with a fitting output', () => {
     [
       ['energy.mlp', 'energy'],
       ['energy.gaussian', 'energy'],
+      ['energy.custom', 'energy'],
     ],
   );
   const toData = fittingTypes(catalog, { side: 'target', portType: 'dataset' });

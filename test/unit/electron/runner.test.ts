@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import type { GraphDocument } from '../../../app/graph/document.ts';
 import { parseGraph } from '../../../app/graph/parse.ts';
 import type { RunEvent, Summary } from '../../../app/runtime/events.ts';
-import { startRun, type RunHandle, type RunRequest } from '../../../app/runtime/node/start-run.ts';
-import { startRunInChild, type RunnerChild } from '../../../main/electron/runner-handle.ts';
+import { checkCustomCodeInWorker, startRun, type RunHandle, type RunRequest } from '../../../app/runtime/node/start-run.ts';
+import type { CodeCheckResult } from '../../../nodes/energy-custom/model.ts';
+import { checkCodeInChild, startRunInChild, type RunnerChild } from '../../../main/electron/runner-handle.ts';
 import { ChildMessageSchema, ParentMessageSchema, type ChildMessage, type ParentMessage } from '../../../main/electron/runner-protocol.ts';
 import { serveRunner, type ParentPortLike } from '../../../main/electron/runner-serve.ts';
 
@@ -205,10 +206,14 @@ test('the runner starts one run per process, posts every event, and forwards can
   const { port, posted, deliver } = fakePort();
   const script = scriptedRun([started, progress(1), finished]);
   const requests: RunRequest[] = [];
-  serveRunner(port, (r) => {
-    requests.push(r);
-    return script.handle;
-  });
+  serveRunner(
+    port,
+    (r) => {
+      requests.push(r);
+      return script.handle;
+    },
+    () => assert.fail('nothing is checked'),
+  );
   deliver({ type: 'start', request: request() });
   deliver({ type: 'start', request: request() });
   deliver({ type: 'cancel' });
@@ -221,10 +226,11 @@ test('the runner starts one run per process, posts every event, and forwards can
 
 test('the runner answers a bad start message with a failed event', () => {
   const { port, posted, deliver } = fakePort();
-  serveRunner(port, () => assert.fail('nothing is started'));
+  serveRunner(port, () => assert.fail('nothing is started'), () => assert.fail('nothing is checked'));
   deliver({ type: 'start', request: { document: { nodes: 'no' } } });
   assert.equal(posted.length, 1);
-  assert.ok(posted[0]?.event.type === 'failed' && posted[0].event.diagnostic.code === 'RUN_PROTOCOL');
+  const reply = posted[0];
+  assert.ok(reply?.type === 'event' && reply.event.type === 'failed' && reply.event.diagnostic.code === 'RUN_PROTOCOL');
 });
 
 test('both ends joined around the real startRun: a run trains and finishes', async () => {
@@ -232,7 +238,7 @@ test('both ends joined around the real startRun: a run trains and finishes', asy
   const fork = (): RunnerChild => {
     const parentListeners: ((m: unknown) => void)[] = [];
     let childListener: ((e: { data: unknown }) => void) | null = null;
-    serveRunner({ on: (_e, l) => (childListener = l), postMessage: (m) => setImmediate(() => parentListeners.forEach((l) => l(structuredClone(m)))) }, startRun);
+    serveRunner({ on: (_e, l) => (childListener = l), postMessage: (m) => setImmediate(() => parentListeners.forEach((l) => l(structuredClone(m)))) }, startRun, checkCustomCodeInWorker);
     return {
       postMessage: (m) => setImmediate(() => childListener!({ data: structuredClone(m) })),
       onMessage: (l) => parentListeners.push(l),
@@ -246,4 +252,64 @@ test('both ends joined around the real startRun: a run trains and finishes', asy
   assert.equal(events.filter((e) => e.type === 'progress').length, 2);
   assert.equal(events.at(-1)?.type, 'finished');
   assert.equal((await handle.done).summary?.status, 'completed');
+});
+
+// --- Dry runs of custom code: in the training process too, never in Electron's main process ------
+
+/** An in-process stand-in for utilityProcess around the real serveRunner (IPC clones messages). */
+function inProcessRunner(check: (r: { code: string; inputDim: number }) => Promise<CodeCheckResult>) {
+  let kills = 0;
+  const fork = (): RunnerChild => {
+    const parentListeners: ((m: unknown) => void)[] = [];
+    let childListener: ((e: { data: unknown }) => void) | null = null;
+    serveRunner({ on: (_e, l) => (childListener = l), postMessage: (m) => setImmediate(() => parentListeners.forEach((l) => l(structuredClone(m)))) }, () => assert.fail('nothing is started'), check);
+    return {
+      postMessage: (m) => setImmediate(() => childListener!({ data: structuredClone(m) })),
+      onMessage: (l) => parentListeners.push(l),
+      onExit: () => {},
+      kill: () => kills++,
+    };
+  };
+  return { fork, kills: () => kills };
+}
+
+test('a check goes to a training process, which dry-runs the code on a worker and answers; the process is ended after', async () => {
+  const runner = inProcessRunner(checkCustomCodeInWorker);
+  const broken = 'export const params = {};\nexport function energy(x, p) {\n  return tf.sum(tf.square(x), 1) +;\n}\n';
+  const result = await checkCodeInChild({ code: broken, inputDim: 2 }, runner.fork);
+  assert.equal(result.ok, false);
+  assert.equal(result.diagnostics[0]?.line, 3, JSON.stringify(result.diagnostics));
+  assert.equal(runner.kills(), 1);
+  const gaussian = "export const params = { mu: { shape: ['d'], init: 'zeros' } };\nexport function energy(x, p) {\n  return tf.sum(tf.square(tf.sub(x, p.mu)), 1);\n}\n";
+  const fine = await checkCodeInChild({ code: gaussian, inputDim: 2 }, runner.fork);
+  assert.equal(fine.ok, true, JSON.stringify(fine.diagnostics));
+  assert.deepEqual(fine.params, [{ name: 'mu', shape: [2] }]);
+});
+
+test('a check whose process crashes or answers nonsense ends with a diagnostic, not a hang', async () => {
+  const fake = fakeChild();
+  const crashed = checkCodeInChild({ code: 'x', inputDim: 2 }, () => fake.child);
+  assert.deepEqual(fake.posted, [{ type: 'check', request: { code: 'x', inputDim: 2 } }]);
+  fake.exit(9);
+  const r = await crashed;
+  assert.equal(r.ok, false);
+  assert.equal(r.diagnostics[0]?.code, 'CHECK_CRASHED');
+  assert.match(r.diagnostics[0]!.message, /code 9/);
+
+  const other = fakeChild();
+  const garbled = checkCodeInChild({ code: 'x', inputDim: 2 }, () => other.child);
+  other.sendRaw({ type: 'checked', result: 'no' });
+  assert.equal((await garbled).diagnostics[0]?.code, 'CHECK_PROTOCOL');
+  assert.equal(other.kills(), 1);
+
+  const unforkable = await checkCodeInChild({ code: 'x', inputDim: 2 }, () => {
+    throw new Error('no binary');
+  });
+  assert.match(unforkable.diagnostics[0]!.message, /could not start the training process: no binary/);
+});
+
+test('the protocol refuses a check request with a bad shape', () => {
+  assert.equal(ParentMessageSchema.safeParse({ type: 'check', request: { code: 'x', inputDim: 0 } }).success, false);
+  assert.equal(ParentMessageSchema.safeParse({ type: 'check', request: { code: 'x', inputDim: 2, extra: 1 } }).success, false);
+  assert.equal(ParentMessageSchema.safeParse({ type: 'check', request: { code: 'x', inputDim: 2, timeLimit: 1 } }).success, true);
 });

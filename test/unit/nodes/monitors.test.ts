@@ -41,6 +41,7 @@ test('density 2D: the true model’s held-out NLL is the entropy, its samples ma
   assert.ok(Math.abs(report.metrics.nll_minus_entropy!) < 0.06);
   assert.ok(Math.abs(report.metrics.mmd2!) < 0.01, `MMD² ${report.metrics.mmd2}`);
   const s = report.snapshot!;
+  assert.ok(s.kind !== 'trace');
   assert.equal(s.step, 7);
   assert.equal(s.gridSize, 100);
   assert.equal(s.energy.length, 100 * 100);

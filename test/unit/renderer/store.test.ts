@@ -50,6 +50,9 @@ class FakeHost {
       openExample: unused,
       validate: unused,
       setDocumentState: unused,
+      checkCustomCode: unused,
+      codeTrust: unused,
+      trustCode: unused,
       run: async (args: HostArgs<'run'>) => {
         call('run', args);
         if (this.gate) await this.gate;

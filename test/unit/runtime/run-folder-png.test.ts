@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseGraph } from '../../../app/graph/parse.ts';
 import { GRAPH_PNG_KEYWORD, readPngText } from '../../../app/graph/png-text.ts';
-import type { Snapshot, Summary } from '../../../app/runtime/events.ts';
+import type { SamplesSnapshot, Summary } from '../../../app/runtime/events.ts';
 import { RunFolder } from '../../../app/runtime/node/run-folder.ts';
 import { eightGaussiansSnapshot } from '../plot/fixtures.ts';
 
@@ -20,7 +20,7 @@ test('loss.png and the samples pictures of two monitors each carry graph.ebm.jso
     folder.onEvent({ type: 'started', runId: 'r', backend: 'cpu', backendNotes: [], totalSteps: 2, plots: [] });
     for (const step of [1, 2]) folder.onEvent({ type: 'progress', step, totalSteps: 2, metrics: { loss: 1 / step }, stepsPerSecond: 1 });
     const s = eightGaussiansSnapshot({ gridSize: 8, samples: 16, data: 16 });
-    const bounds: Snapshot['bounds'] = [[...s.bounds[0]], [...s.bounds[1]]];
+    const bounds: SamplesSnapshot['bounds'] = [[...s.bounds[0]], [...s.bounds[1]]];
     for (const nodeId of ['monitor-a', 'monitor-b']) {
       folder.onEvent({ type: 'snapshot', snapshot: { step: s.step, nodeId, bounds, gridSize: s.gridSize, energy: [...s.energy], samples: [...s.samples], data: [...s.data] } });
     }
