@@ -2,7 +2,8 @@
 // content types (Electron's app:// protocol and the web host's HTTP server).
 import { extname } from 'node:path';
 
-/** Monaco needs inline styles; tfjs's wasm backend needs 'wasm-unsafe-eval'; the plots draw in workers. */
+/** Monaco needs inline styles; tfjs's wasm backend needs 'wasm-unsafe-eval'; the plots and the code
+ * editor (Monaco's editor and TypeScript workers, bundled files of our own) run workers from 'self'. */
 export function contentSecurityPolicy(extraConnectSources: readonly string[] = []): string {
   return [
     "default-src 'self'",

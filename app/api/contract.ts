@@ -169,6 +169,16 @@ export const HOST_METHODS = {
   },
   /** The user read the document's custom code and trusts it: it may run, here and in the CLI, from now on. */
   trustCode: { args: z.object({ document: Document }).strict(), result: Ok },
+  /**
+   * File > Export: writes a project that reproduces the experiment without the app, into a new or
+   * empty folder (without one, the host asks with its dialog; null when the user cancels).
+   * TypeScript: train.ts with the nodes' code beside it, the same metrics as the app bit for bit;
+   * PyTorch: train.py for the built-in node types. `notes` say what the person should know.
+   */
+  exportProject: {
+    args: z.object({ document: Document, target: z.enum(['typescript', 'pytorch']), folder: FilePath.optional() }).strict(),
+    result: z.object({ folder: FilePath, files: z.array(z.string()), notes: z.array(z.string()) }).nullable(),
+  },
 } as const satisfies Record<HostMethodName, { args: z.ZodType; result: z.ZodType }>;
 
 export type HostMethods = typeof HOST_METHODS;

@@ -19,6 +19,7 @@ export const HOST_METHOD_NAMES = [
   'checkCustomCode',
   'codeTrust',
   'trustCode',
+  'exportProject',
 ] as const;
 export type HostMethodName = (typeof HOST_METHOD_NAMES)[number];
 

@@ -1,11 +1,12 @@
-// ebm-studio run | validate | nodes. Every failure is a message and an exit status, never a stack trace.
+// ebm-studio run | validate | export | nodes. Every failure is a message and an exit status, never a stack trace.
 import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { CodeTrust, TRUST_FILE, untrustedMessage, userDataDir } from '../api/node/trust.ts';
+import { CodeTrust, TRUST_FILE, untrustedExportNote, untrustedMessage, userDataDir } from '../api/node/trust.ts';
 import { compile } from '../compile/compile.ts';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../diagnostics.ts';
 import type { GraphDocument } from '../graph/document.ts';
+import { exportTypeScriptProject } from '../export/node/typescript-project.ts';
 import { readGraphFile } from '../graph/node/file.ts';
 import { BACKENDS, type Summary } from '../runtime/events.ts';
 import type { BackendPreference } from '../runtime/node/backend.ts';
@@ -73,6 +74,16 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     });
 
   program
+    .command('export')
+    .description('write a standalone project that reproduces the graph without the app')
+    .argument('<file>', 'graph file (*.ebm.json), or a PNG that EBM Studio wrote (it carries its graph)')
+    .requiredOption('--out <dir>', 'the project folder: a new or empty one')
+    .addOption(new Option('--target <language>', 'what to write: a TypeScript (tfjs) or a PyTorch project').choices(EXPORT_TARGETS).default('typescript'))
+    .action(async (file: string, opts: ExportOptions) => {
+      status = await exportGraph(file, opts, io);
+    });
+
+  program
     .command('nodes')
     .description('list the node types with every parameter')
     .option('--json', 'print the catalog as JSON')
@@ -82,7 +93,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     });
 
   try {
-    if (argv.length === 0) throw new UsageError('missing command: run, validate or nodes');
+    if (argv.length === 0) throw new UsageError('missing command: run, validate, export or nodes');
     await program.parseAsync(argv, { from: 'user' });
     return status;
   } catch (e) {
@@ -177,6 +188,48 @@ async function run(file: string, opts: RunOptions, io: CliIo): Promise<number> {
   } finally {
     io.interrupts?.off('SIGINT', onInterrupt);
   }
+}
+
+const EXPORT_TARGETS = ['typescript', 'pytorch'] as const;
+
+interface ExportOptions {
+  out: string;
+  target: (typeof EXPORT_TARGETS)[number];
+}
+
+/** Writes the project; prints every file written and the notes. Exporting runs nothing, so custom
+ * code from elsewhere is exported (with a note) without being trusted. */
+async function exportGraph(file: string, opts: ExportOptions, io: CliIo): Promise<number> {
+  const out = (s: string) => io.stdout.write(`${s}\n`);
+  const err = (s: string) => io.stderr.write(`${s}\n`);
+  const { document, diagnostics: loadDiagnostics } = await load(file);
+  for (const d of loadDiagnostics) err(`${file}: ${formatDiagnostic(d)}`);
+  if (!document || hasErrors(loadDiagnostics)) {
+    err(`${file}: cannot export a file with errors (ebm-studio validate shows them all)`);
+    return EXIT.failed;
+  }
+  const errors = compile(document, catalog).diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) {
+    for (const d of errors) err(`${file}: ${formatDiagnostic(d)}`);
+    err(`${file}: cannot export a graph with errors`);
+    return EXIT.failed;
+  }
+  let result: { files: string[]; notes: string[] };
+  try {
+    if (opts.target === 'pytorch') {
+      const { exportPyTorchProject } = await import('../export/node/pytorch-project.ts');
+      result = await exportPyTorchProject(document, opts.out);
+    } else result = await exportTypeScriptProject(document, opts.out);
+  } catch (e) {
+    err(`${file}: ${e instanceof Error ? e.message : String(e)}`);
+    return EXIT.failed;
+  }
+  const untrusted = (await CodeTrust.open(io.codeTrustStore ?? join(userDataDir(), TRUST_FILE), catalog)).untrusted(document);
+  out(`${opts.out}: ${opts.target} project, ${result.files.length} files`);
+  for (const f of result.files) out(`  ${relative(resolve(opts.out), resolve(opts.out, f))}`);
+  for (const note of result.notes) out(`note: ${note}`);
+  if (untrusted.length > 0) out(`note: ${untrustedExportNote(untrusted)}`);
+  return EXIT.ok;
 }
 
 /** --set NODE.PARAM=VALUE, NODE an id or a label; every problem is a UsageError naming the setting. */

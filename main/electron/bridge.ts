@@ -40,6 +40,7 @@ export function createBridge(invoke: Invoke, subscribe: Subscribe): HostBridge {
     checkCustomCode: call('checkCustomCode'),
     codeTrust: call('codeTrust'),
     trustCode: call('trustCode'),
+    exportProject: call('exportProject'),
     onPush(listener: (push: HostPush) => void): () => void {
       // The IpcRendererEvent stays here: it carries the sender and ports, which the page must not see.
       const unsubscribe = subscribe(HOST_PUSH_CHANNEL, (_event, payload) => listener(payload as HostPush));

@@ -293,6 +293,12 @@ function main(): void {
         const r = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
         return r.canceled || !r.filePath ? null : r.filePath;
       },
+      async chooseExportFolder(suggestedName) {
+        // A save dialog names the new project folder, as "Export…" does elsewhere.
+        const options = { title: 'Export a project', buttonLabel: 'Export', defaultPath: join(app.getPath('documents'), basename(suggestedName)), properties: ['createDirectory' as const] };
+        const r = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+        return r.canceled || !r.filePath ? null : r.filePath;
+      },
     };
     const live = createServices({
       host: 'electron',

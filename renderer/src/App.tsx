@@ -7,7 +7,11 @@ import type { Diagnostic } from '../../app/diagnostics.ts';
 import { hasErrors } from '../../app/diagnostics.ts';
 import { commandForKey, createCommands, type CommandId } from './commands.ts';
 import { Canvas } from './editor/Canvas.tsx';
-import { EditorContext, catalog, diagnosticsOf, useDiagnostics, useEditor, useEditorContext } from './editor/context.ts';
+import { inCodeEditor } from './editor/code/active-editor.ts';
+import { CodePanel } from './editor/code/CodePanel.tsx';
+import { createCodeStore, hasUnappliedEdits } from './editor/code/code-store.ts';
+import { TrustBanner } from './editor/code/TrustBanner.tsx';
+import { EditorContext, catalog, diagnosticsOf, useCode, useDiagnostics, useEditor, useEditorContext } from './editor/context.ts';
 import type { EbmFlowNode } from './editor/EbmNode.tsx';
 import { Inspector } from './editor/Inspector.tsx';
 import { Palette } from './editor/Palette.tsx';
@@ -15,7 +19,7 @@ import { ProblemsList } from './editor/ProblemsList.tsx';
 import { addNode } from './editor/graph-edits.ts';
 import { createEditorStore, isDirty } from './editor/store.ts';
 import { BackendStatus, RunPanel, RunProgress, RunStoreProvider, RunsList, selectIsRunning, selectLiveFailure, useRunStore, useRuns } from './runs/index.ts';
-import { ExamplesDialog, FileDialog, FileProblemsDialog, UnsavedDialog, type UnsavedChoice } from './ui/dialogs.tsx';
+import { ExamplesDialog, ExportDialog, ExportedDialog, FileDialog, FileProblemsDialog, UnsavedDialog, type Exported, type ExportChoice, type UnsavedChoice } from './ui/dialogs.tsx';
 
 type DockTab = 'run' | 'problems' | 'runs';
 
@@ -24,10 +28,13 @@ type Dialog =
   | { kind: 'examples'; resolve(id: string | null): void }
   | { kind: 'file'; mode: 'open' | 'save'; suggestedName: string; resolve(path: string | null): void }
   | { kind: 'fileProblems'; opened: OpenedDocument }
+  | { kind: 'export'; suggestedName: string; resolve(choice: ExportChoice | null): void }
+  | { kind: 'exported'; exported: Exported }
   | { kind: 'help' };
 
 export function App({ host }: { host: HostApi }) {
   const store = useMemo(() => createEditorStore(), []);
+  const code = useMemo(() => createCodeStore({ editor: store, host, catalog }), [store, host]);
   const [info, setInfo] = useState<HostInfo | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   useEffect(() => {
@@ -36,7 +43,7 @@ export function App({ host }: { host: HostApi }) {
   if (problem) return <div className="fatal">The host did not answer: {problem}</div>;
   if (!info) return <div className="loading">Connecting…</div>;
   return (
-    <EditorContext.Provider value={{ store, host, catalog }}>
+    <EditorContext.Provider value={{ store, code, host, catalog }}>
       <RunStoreProvider host={host}>
         <ReactFlowProvider>
           <Shell info={info} />
@@ -47,7 +54,7 @@ export function App({ host }: { host: HostApi }) {
 }
 
 function Shell({ info }: { info: HostInfo }) {
-  const { store, host } = useEditorContext();
+  const { store, code, host } = useEditorContext();
   const runStore = useRunStore();
   const flow = useReactFlow<EbmFlowNode>();
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -55,7 +62,13 @@ function Shell({ info }: { info: HostInfo }) {
   const [minimap, setMinimap] = useState(true);
   const name = useEditor((s) => s.name);
   const path = useEditor((s) => s.path);
-  const dirty = useEditor(isDirty);
+  const docDirty = useEditor(isDirty);
+  const doc = useEditor((s) => s.doc);
+  const unappliedCode = useCode((s) => hasUnappliedEdits(s, doc, catalog));
+  // Code typed in the code panel and not applied counts as unsaved work (the host asks before closing).
+  const dirty = docDirty || unappliedCode;
+  const restriction = useCode((s) => s.restriction);
+  const codeOpen = useCode((s) => s.open !== null);
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const notice = useEditor((s) => s.notice);
@@ -72,29 +85,34 @@ function Shell({ info }: { info: HostInfo }) {
         host,
         info,
         store,
+        code,
         flow: () => flowRef.current,
         askUnsaved: (n) => new Promise((resolve) => setDialog({ kind: 'unsaved', name: n, resolve })),
         choosePath: (mode, suggestedName) => new Promise((resolve) => setDialog({ kind: 'file', mode, suggestedName, resolve })),
         showExamples: () => new Promise((resolve) => setDialog({ kind: 'examples', resolve })),
+        chooseExport: (suggestedName) => new Promise((resolve) => setDialog({ kind: 'export', suggestedName, resolve })),
+        showExported: (exported) => setDialog({ kind: 'exported', exported }),
         showFileProblems: (opened) => setDialog({ kind: 'fileProblems', opened }),
         toggleMinimap: () => setMinimap((m) => !m),
         startRun: async (doc) => {
           if (hasErrors(diagnosticsOf(doc))) {
             setTab('problems');
             store.getState().notify('error', 'The graph has errors; the Problems tab lists them. Fix them to run.');
-            return;
+            return null;
           }
           setTab('run');
-          await runStore.getState().start(doc);
+          const runId = await runStore.getState().start(doc);
+          return runId === null ? runStore.getState().error : null;
         },
         stopRun: () => runStore.getState().stop(),
         showHelp: () => setDialog({ kind: 'help' }),
         showProblems: () => setTab('problems'),
       }),
-    [host, info, store, runStore],
+    [host, info, store, code, runStore],
   );
   const run = useCallback((command: CommandId) => void commands.run({ command } as never), [commands]);
   const openDropped = useCallback((file: File) => void commands.openDropped(file), [commands]);
+  const openCode = useCallback((nodeId: string) => code.getState().openCode(nodeId), [code]);
 
   // The title, here and in the host (Electron's window title and its close prompt).
   useEffect(() => {
@@ -105,11 +123,11 @@ function Shell({ info }: { info: HostInfo }) {
   // Leaving the page with unsaved changes asks first (the browser's own prompt).
   useEffect(() => {
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
-      if (isDirty(store.getState())) e.preventDefault();
+      if (isDirty(store.getState()) || hasUnappliedEdits(code.getState(), store.getState().doc, catalog)) e.preventDefault();
     };
     window.addEventListener('beforeunload', onBeforeUnload);
     return () => window.removeEventListener('beforeunload', onBeforeUnload);
-  }, [store]);
+  }, [store, code]);
 
   // Keyboard shortcuts; text fields keep their own keys, and an open dialog keeps them all.
   const dialogOpen = useRef(false);
@@ -119,7 +137,8 @@ function Shell({ info }: { info: HostInfo }) {
       const command = commandForKey(e);
       if (!command) return;
       const t = e.target;
-      const inField = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable);
+      // Monaco types into its own elements (an EditContext, not a text area): it is a field too.
+      const inField = t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement || (t instanceof HTMLElement && t.isContentEditable) || inCodeEditor(t);
       const editKeys: CommandId[] = ['undo', 'redo', 'cut', 'copy', 'paste', 'selectAll', 'delete', 'duplicate'];
       if (inField && editKeys.includes(command)) return;
       if (dialogOpen.current) return;
@@ -169,6 +188,7 @@ function Shell({ info }: { info: HostInfo }) {
           <ToolButton label="Open…" shortcut="Ctrl+O" onClick={() => run('open')} testId="open" />
           <ToolButton label="Save" shortcut="Ctrl+S" onClick={() => run('save')} testId="save" />
           <ToolButton label="Save As…" shortcut="Ctrl+Shift+S" onClick={() => run('saveAs')} testId="save-as" />
+          <ToolButton label="Export…" shortcut="Ctrl+E" onClick={() => run('export')} testId="export" />
           <ToolButton label="Examples" onClick={() => run('examples')} testId="examples" />
         </div>
         <div className="toolbar__group">
@@ -183,7 +203,14 @@ function Shell({ info }: { info: HostInfo }) {
               ■ Stop
             </button>
           ) : (
-            <button type="button" className="toolbar__start" onClick={() => run('runStart')} title="Train the graph (F5)" data-testid="run" disabled={errors > 0}>
+            <button
+              type="button"
+              className="toolbar__start"
+              onClick={() => run('runStart')}
+              title={restriction ? 'The graph’s custom code runs once you trust it (the banner above)' : errors > 0 ? 'The graph has errors: the Problems tab lists them' : 'Train the graph (F5)'}
+              data-testid="run"
+              disabled={errors > 0 || restriction !== null}
+            >
               ▶ Run
             </button>
           )}
@@ -191,9 +218,14 @@ function Shell({ info }: { info: HostInfo }) {
         </div>
       </header>
 
-      <main className="workspace">
+      <div className="app__banner">
+        <TrustBanner />
+      </div>
+
+      <main className={`workspace${codeOpen ? ' workspace--code' : ''}`}>
         <Palette onAdd={(def) => addAtCentre(def.type)} />
-        <Canvas showMinimap={minimap} runFailure={runFailure} onDropFile={openDropped} />
+        <Canvas showMinimap={minimap} runFailure={runFailure} onDropFile={openDropped} onOpenCode={openCode} />
+        <CodePanel />
         <Inspector />
       </main>
 
@@ -269,6 +301,21 @@ function Shell({ info }: { info: HostInfo }) {
         />
       )}
       {dialog?.kind === 'fileProblems' && <FileProblemsDialog name={dialog.opened.name} diagnostics={dialog.opened.diagnostics} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'export' && (
+        <ExportDialog
+          needsFolder={!info.nativeDialogs}
+          suggestedName={dialog.suggestedName}
+          onChoose={(c) => {
+            setDialog(null);
+            dialog.resolve(c);
+          }}
+          onClose={() => {
+            setDialog(null);
+            dialog.resolve(null);
+          }}
+        />
+      )}
+      {dialog?.kind === 'exported' && <ExportedDialog exported={dialog.exported} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'help' && <HelpDialog onClose={() => setDialog(null)} />}
     </div>
   );
@@ -319,6 +366,7 @@ function HelpDialog({ onClose }: { onClose(): void }) {
           <li>Add a node: drag it from the palette, click it there, or double-click the canvas. Drop a wire on empty canvas to add a node that fits it.</li>
           <li>Select several: Shift-drag a box, or Ctrl/Cmd-click. Delete, Ctrl+X / C / V, Ctrl+D duplicates, Ctrl+A selects all.</li>
           <li>Undo Ctrl+Z, redo Ctrl+Shift+Z. Run F5 (or Ctrl+Enter), stop Shift+F5. Auto-layout Ctrl+Shift+L.</li>
+          <li>A Custom energy’s code: double-click the node, or Edit code in the inspector. In the code, Ctrl+S (or Ctrl+Enter) applies it and checks it on a small batch.</li>
           <li>The same graph runs from a terminal: <code>npx ebm-studio run my-graph.ebm.json</code>.</li>
         </ul>
         <div className="modal__buttons">

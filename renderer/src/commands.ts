@@ -1,11 +1,14 @@
 // The app's commands, one implementation each, shared by the toolbar, the keyboard and the
 // host's menus (Electron sends MenuCommands). File commands ask before dropping unsaved changes.
 import type { ReactFlowInstance } from '@xyflow/react';
-import type { HostApi, HostInfo, MenuCommand, OpenedDocument } from '../../app/api/contract.ts';
+import type { HostApi, HostErrorInfo, HostInfo, MenuCommand, OpenedDocument } from '../../app/api/contract.ts';
 import { hasErrors } from '../../app/diagnostics.ts';
 import type { GraphDocument } from '../../app/graph/document.ts';
+import { focusedCodeEditor, inCodeEditor } from './editor/code/active-editor.ts';
+import type { CodeStore } from './editor/code/code-store.ts';
 import type { EbmFlowNode } from './editor/EbmNode.tsx';
 import { readDroppedFile } from './editor/file-drop.ts';
+import type { Exported, ExportChoice } from './ui/dialogs.tsx';
 import { copySelection, paste, removeElements, type Clipboard, type XY } from './editor/graph-edits.ts';
 import { layoutPositions } from './editor/layout.ts';
 import { moveNodes } from './editor/graph-edits.ts';
@@ -21,14 +24,21 @@ export interface CommandEnv {
   host: HostApi;
   info: HostInfo;
   store: EditorStore;
+  /** Custom code: the code panel and the document's trust. */
+  code: CodeStore;
   flow(): ReactFlowInstance<EbmFlowNode>;
   askUnsaved(name: string): Promise<UnsavedChoice>;
   /** The app's file browser, for hosts without native dialogs; null when cancelled. */
   choosePath(mode: 'open' | 'save', suggestedName: string): Promise<string | null>;
   showExamples(): Promise<string | null>;
+  /** What to export and (hosts without native dialogs) into which folder; null when cancelled. */
+  chooseExport(suggestedName: string): Promise<ExportChoice | null>;
+  /** What an export wrote, how to run it, and its notes. */
+  showExported(exported: Exported): void;
   showFileProblems(opened: OpenedDocument): void;
   toggleMinimap(): void;
-  startRun(doc: GraphDocument): Promise<void>;
+  /** Starts a run; the host's error when it did not start. */
+  startRun(doc: GraphDocument): Promise<HostErrorInfo | null>;
   stopRun(): Promise<void>;
   showHelp(): void;
   showProblems(): void;
@@ -38,12 +48,15 @@ let clipboard: Clipboard | null = null;
 let pasteCount = 0;
 
 export function createCommands(env: CommandEnv) {
-  const { host, store } = env;
+  const { host, store, code } = env;
   const state = () => store.getState();
   const report = (e: unknown) => state().notify('error', e instanceof Error ? e.message : String(e));
 
   /** True when it is fine to replace the document (saved, or the user chose). */
   async function guardUnsaved(): Promise<boolean> {
+    // Code typed in the code panel and not applied goes into the document first, so that the
+    // unsaved-changes question covers it.
+    void code.getState().flushDraft();
     if (!isDirty(state())) return true;
     const choice = await env.askUnsaved(state().name);
     if (choice === 'cancel') return false;
@@ -59,6 +72,8 @@ export function createCommands(env: CommandEnv) {
     }
     // A file with errors was salvaged: what was read differs from the file, so it counts as unsaved.
     state().load(opened.document, { path: opened.path, name: opened.name, diagnostics: opened.diagnostics, saved: !hasErrors(opened.diagnostics) });
+    // Custom code written on another machine opens restricted: the host says which.
+    void code.getState().documentLoaded();
     if (opened.diagnostics.length) env.showProblems();
     requestAnimationFrame(() => void env.flow().fitView({ padding: 0.2, maxZoom: 1.2 }));
   }
@@ -89,6 +104,7 @@ export function createCommands(env: CommandEnv) {
   }
 
   async function save(): Promise<boolean> {
+    void code.getState().flushDraft();
     const { path, doc } = state();
     if (!path) return saveAs();
     const saved = await host.save({ path, document: doc });
@@ -98,6 +114,7 @@ export function createCommands(env: CommandEnv) {
   }
 
   async function saveAs(): Promise<boolean> {
+    void code.getState().flushDraft();
     const { doc, name } = state();
     const suggestedName = name.endsWith('.ebm.json') ? name : `${slug(doc.metadata.title)}.ebm.json`;
     let saved;
@@ -110,6 +127,16 @@ export function createCommands(env: CommandEnv) {
     state().markSaved(saved.path, saved.name);
     state().notify('info', `Saved ${saved.path}`);
     return true;
+  }
+
+  /** File > Export: a project that reproduces the experiment without the app (host-written). */
+  async function exportProject(): Promise<void> {
+    await code.getState().flushDraft();
+    const { doc } = state();
+    const choice = await env.chooseExport(slug(doc.metadata.title));
+    if (!choice) return;
+    const exported = await host.exportProject({ document: doc, target: choice.target, ...(choice.folder ? { folder: choice.folder } : {}) });
+    if (exported) env.showExported({ target: choice.target, ...exported });
   }
 
   function selectedSet(): Set<string> {
@@ -151,15 +178,45 @@ export function createCommands(env: CommandEnv) {
   /** Edit commands go to a focused text field when there is one (menus send them too). */
   function textFieldHasFocus(): boolean {
     const el = document.activeElement;
-    return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLElement && el.isContentEditable);
+    return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement || (el instanceof HTMLElement && el.isContentEditable) || inCodeEditor(el);
   }
 
   const nativeEdit: Partial<Record<CommandId, string>> = { undo: 'undo', redo: 'redo', cut: 'cut', copy: 'copy', paste: 'paste', selectAll: 'selectAll', delete: 'delete' };
+  /** The same edit commands as the code editor's own actions. */
+  const codeEditorAction: Partial<Record<CommandId, string>> = {
+    undo: 'undo',
+    redo: 'redo',
+    cut: 'editor.action.clipboardCutAction',
+    copy: 'editor.action.clipboardCopyAction',
+    paste: 'editor.action.clipboardPasteAction',
+    selectAll: 'editor.action.selectAll',
+    delete: 'deleteRight',
+  };
+
+  async function startRun(): Promise<void> {
+    await code.getState().trustKnown();
+    const { restriction } = code.getState();
+    if (restriction) {
+      state().notify('error', restriction.message);
+      return;
+    }
+    // The code panel's text is what the user means to run.
+    await code.getState().flushDraft();
+    const refused = await env.startRun(state().doc);
+    // The restriction was missed (the code changed, or the trust question failed): ask again.
+    if (refused) await code.getState().runRefused(refused);
+  }
 
   async function run(command: MenuCommand): Promise<void> {
     try {
       const id = command.command;
       if (id === 'openPath') return await openPath(command.path);
+      const codeEditor = focusedCodeEditor();
+      const codeAction = codeEditorAction[id];
+      if (codeEditor && codeAction) {
+        codeEditor.trigger(codeAction);
+        return;
+      }
       const native = nativeEdit[id];
       if (native && textFieldHasFocus()) {
         document.execCommand(native);
@@ -182,8 +239,7 @@ export function createCommands(env: CommandEnv) {
           await save();
           return;
         case 'export':
-          state().notify('info', 'Export to a script is not in this version yet; the CLI runs any saved graph: ebm-studio run <file>.');
-          return;
+          return await exportProject();
         case 'examples': {
           if (!(await guardUnsaved())) return;
           const exampleId = await env.showExamples();
@@ -213,7 +269,7 @@ export function createCommands(env: CommandEnv) {
         case 'selectAll':
           return state().select(state().doc.nodes.map((n) => n.id));
         case 'runStart':
-          return await env.startRun(state().doc);
+          return await startRun();
         case 'runStop':
           return await env.stopRun();
         case 'fitView':

@@ -45,6 +45,8 @@ export function commandForKey(e: KeyPress): CommandId | null {
       return 'selectAll';
     case 's':
       return 'save';
+    case 'e':
+      return 'export';
     case 'o':
       return 'open';
     case 'n':

@@ -15,7 +15,9 @@ import { RUN_INFO_FILE, RunInfoSchema } from '../../runtime/node/run-folder.ts';
 import { checkCustomCodeInWorker, type CodeCheckRequest, type RunHandle, type RunRequest } from '../../runtime/node/start-run.ts';
 import type { CodeCheckResult } from '../../../nodes/energy-custom/model.ts';
 import { catalog } from '../../../nodes/catalog.ts';
-import { CodeTrust, customCode, untrustedMessage } from './trust.ts';
+import { CodeTrust, customCode, untrustedExportNote, untrustedMessage } from './trust.ts';
+import { exportPyTorchProject } from '../../export/node/pytorch-project.ts';
+import { exportTypeScriptProject } from '../../export/node/typescript-project.ts';
 import {
   HostError,
   isHostMethod,
@@ -42,6 +44,8 @@ export interface Dialogs {
   chooseOpenPath(): Promise<string | null>;
   /** Where to save, or null when the user cancels. */
   chooseSavePath(suggestedName: string): Promise<string | null>;
+  /** A new folder to export a project into, or null when the user cancels. */
+  chooseExportFolder(suggestedName: string): Promise<string | null>;
 }
 
 export interface ServiceOptions {
@@ -404,6 +408,26 @@ export function createServices(options: ServiceOptions): Services {
       // Custom code never runs on the host's thread: a worker (or the host's training process) does.
       const check = options.checkCustomCode ?? checkCustomCodeInWorker;
       return check({ code, inputDim, ...(timeLimit !== undefined ? { timeLimit } : {}) });
+    },
+
+    async exportProject({ document, target, folder }) {
+      let chosen: string | null | undefined = folder;
+      if (chosen === undefined) {
+        if (!options.dialogs) throw new HostError('NEEDS_PATH', 'this host has no folder dialog: name the folder to export to');
+        const title = (document.metadata.title || 'experiment').replace(/[^\p{L}\p{N}._ -]+/gu, '-').trim() || 'experiment';
+        chosen = await options.dialogs.chooseExportFolder(`${title} (${target === 'pytorch' ? 'PyTorch' : 'TypeScript'})`);
+        if (chosen === null) return null;
+      }
+      const disk = await toDisk(chosen, 'folder');
+      try {
+        const written = target === 'pytorch' ? await exportPyTorchProject(document, disk) : await exportTypeScriptProject(document, disk);
+        const untrusted = (await codeTrust()).untrusted(document);
+        const notes = untrusted.length > 0 ? [...written.notes, untrustedExportNote(untrusted)] : written.notes;
+        // Paths relative to the project folder, whichever exporter wrote them.
+        return { folder: toUi(disk), files: written.files.map((f) => relative(disk, resolve(disk, f)).split(sep).join('/')), notes };
+      } catch (e) {
+        throw new HostError('EXPORT_FAILED', e instanceof Error ? e.message : String(e));
+      }
     },
 
     async codeTrust({ document }) {

@@ -120,3 +120,9 @@ export function untrustedMessage(untrusted: readonly CodeRef[]): string {
     'Read it first: it runs with your data and your CPU. Then choose Trust in the app, or pass --trust to the CLI.'
   );
 }
+
+/** What an export of such a document says: exporting runs nothing, but the project will. */
+export function untrustedExportNote(untrusted: readonly CodeRef[]): string {
+  const names = [...new Set(untrusted.map((c) => `"${c.name}"`))].join(', ');
+  return `the custom code in ${names} was not written on this machine; the project runs it, so read it first`;
+}

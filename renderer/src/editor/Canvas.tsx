@@ -71,7 +71,18 @@ interface Picker {
   wire?: { node: string; handle: string; side: 'source' | 'target' };
 }
 
-export function Canvas({ showMinimap, runFailure, onDropFile }: { showMinimap: boolean; runFailure: Diagnostic | null; onDropFile(file: File): void }) {
+export function Canvas({
+  showMinimap,
+  runFailure,
+  onDropFile,
+  onOpenCode,
+}: {
+  showMinimap: boolean;
+  runFailure: Diagnostic | null;
+  onDropFile(file: File): void;
+  /** A double-click on a node: its code opens, if it has code. */
+  onOpenCode(nodeId: string): void;
+}) {
   const { store, catalog } = useEditorContext();
   const doc = useEditor((s) => s.doc);
   const loadDiagnostics = useEditor((s) => s.loadDiagnostics);
@@ -260,6 +271,8 @@ export function Canvas({ showMinimap, runFailure, onDropFile }: { showMinimap: b
     [store, catalog],
   );
 
+  const onNodeDoubleClick = useCallback((_event: ReactMouseEvent, node: EbmFlowNode) => onOpenCode(node.id), [onOpenCode]);
+
   const onSelectionDragStop = useCallback((event: unknown, dragged: EbmFlowNode[]) => onDragStop(event, null, dragged), [onDragStop]);
 
   // A file dropped anywhere else must not make the browser leave the app for it.
@@ -309,6 +322,7 @@ export function Canvas({ showMinimap, runFailure, onDropFile }: { showMinimap: b
         onSelectionDragStop={onSelectionDragStop}
         onConnect={onConnect}
         onConnectEnd={onConnectEnd}
+        onNodeDoubleClick={onNodeDoubleClick}
         isValidConnection={isValidConnection}
         onDragOver={onDragOver}
         onDrop={onDrop}

@@ -31,7 +31,7 @@ export function Inspector() {
 }
 
 function NodeForm({ node, def, diagnostics }: { node: GraphNode; def: AnyNodeDef | undefined; diagnostics: Diagnostic[] }) {
-  const { store } = useEditorContext();
+  const { store, code } = useEditorContext();
   const nodeLevel = diagnostics.filter((d) => !d.param);
   if (!def) {
     return (
@@ -86,6 +86,7 @@ function NodeForm({ node, def, diagnostics }: { node: GraphNode; def: AnyNodeDef
             problems={diagnostics.filter((d) => d.param === name)}
             onChange={(value) => store.getState().commit(setParam(store.getState().doc, node.id, name, value))}
             onReset={() => store.getState().commit(resetParam(store.getState().doc, node.id, name))}
+            onEditCode={() => code.getState().openCode(node.id)}
           />
         ))}
       {Object.keys(derived).length > 0 && (
@@ -147,6 +148,8 @@ export function ParamField(props: {
   problems: Diagnostic[];
   onChange(value: unknown): void;
   onReset(): void;
+  /** Opens the code panel on this parameter (kind 'code'). */
+  onEditCode(): void;
 }) {
   const { spec, value, name } = props;
   const id = useId();
@@ -167,7 +170,7 @@ export function ParamField(props: {
   } else if (spec.kind === 'boolean') {
     control = <input id={id} type="checkbox" checked={value === true} onChange={(e) => props.onChange(e.target.checked)} data-testid={`param-${name}`} />;
   } else if (spec.kind === 'code') {
-    control = <CodeInput id={id} testId={`param-${name}`} text={typeof value === 'string' ? value : ''} problem={(text) => checkParam(spec, text)} onCommit={props.onChange} />;
+    control = <CodeSummary id={id} testId={`param-${name}`} text={typeof value === 'string' ? value : ''} onEdit={props.onEditCode} />;
   } else {
     control = (
       <ValueInput
@@ -245,33 +248,17 @@ function ValueInput(props: { id: string; testId: string; text: string; check(tex
   );
 }
 
-/** Source code, until the code editor arrives: a plain text area, committed when it loses focus
- * (Escape restores the committed text). */
-function CodeInput(props: { id: string; testId: string; text: string; problem(text: string): string | null; onCommit(value: unknown): void }) {
-  const [text, setText] = useState(props.text);
-  useEffect(() => setText(props.text), [props.text]);
-  const problem = props.problem(text);
+/** Code is edited in the code panel (code/CodePanel.tsx), not here: its size, and a button to open it. */
+function CodeSummary(props: { id: string; testId: string; text: string; onEdit(): void }) {
+  const lines = props.text.split('\n').length;
   return (
-    <span className="value-input">
-      <textarea
-        id={props.id}
-        data-testid={props.testId}
-        className={problem ? 'value-input--invalid' : ''}
-        style={{ fontFamily: 'ui-monospace, Menlo, Consolas, monospace', fontSize: 12 }}
-        aria-invalid={problem !== null}
-        spellCheck={false}
-        wrap="off"
-        rows={Math.min(24, Math.max(6, text.split('\n').length + 1))}
-        value={text}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={() => text !== props.text && problem === null && props.onCommit(text)}
-        onKeyDown={(e) => e.key === 'Escape' && setText(props.text)}
-      />
-      {problem && (
-        <span className="value-input__problem" role="alert">
-          {problem} (not applied)
-        </span>
-      )}
+    <span className="code-summary">
+      <span className="code-summary__size" data-testid={props.testId}>
+        {lines} line{lines === 1 ? '' : 's'}
+      </span>
+      <button type="button" id={props.id} className="primary" onClick={props.onEdit} title="Open the code beside the canvas (or double-click the node)" data-testid="edit-code">
+        Edit code
+      </button>
     </span>
   );
 }

@@ -1,4 +1,5 @@
-// The editor's store, host and catalog, handed down once by App.
+// The editor's stores (the document, and custom code: code/code-store.ts), host and catalog,
+// handed down once by App.
 import { createContext, useContext, useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { HostApi } from '../../../app/api/contract.ts';
@@ -6,10 +7,12 @@ import { compile } from '../../../app/compile/compile.ts';
 import type { Diagnostic } from '../../../app/diagnostics.ts';
 import type { GraphDocument } from '../../../app/graph/document.ts';
 import { catalog, type Catalog } from '../../../nodes/catalog.ts';
+import type { CodeActions, CodeState, CodeStore } from './code/code-store.ts';
 import type { EditorActions, EditorState, EditorStore } from './store.ts';
 
 export interface EditorContextValue {
   store: EditorStore;
+  code: CodeStore;
   host: HostApi;
   catalog: Catalog;
 }
@@ -24,6 +27,10 @@ export function useEditorContext(): EditorContextValue {
 
 export function useEditor<T>(selector: (s: EditorState & EditorActions) => T): T {
   return useStore(useEditorContext().store, selector);
+}
+
+export function useCode<T>(selector: (s: CodeState & CodeActions) => T): T {
+  return useStore(useEditorContext().code, selector);
 }
 
 export { catalog };

@@ -1,5 +1,5 @@
 // The app's own dialogs: the unsaved-changes prompt, the examples gallery, the workspace file
-// browser (hosts without native dialogs), and the list of a file's problems.
+// browser (hosts without native dialogs), the list of a file's problems, and File > Export.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Example, FolderListing, HostApi } from '../../../app/api/contract.ts';
 import type { Diagnostic } from '../../../app/diagnostics.ts';
@@ -157,6 +157,107 @@ export function FileProblemsDialog(props: { name: string; diagnostics: Diagnosti
           </li>
         ))}
       </ul>
+      <div className="modal__buttons">
+        <button type="button" className="primary" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export type ExportTarget = 'typescript' | 'pytorch';
+export interface ExportChoice {
+  target: ExportTarget;
+  /** A folder in the workspace (hosts without native dialogs); null: the host asks. */
+  folder: string | null;
+}
+export interface Exported {
+  target: ExportTarget;
+  folder: string;
+  files: string[];
+  notes: string[];
+}
+
+const EXPORT_TARGETS: { value: ExportTarget; label: string; doc: string }[] = [
+  {
+    value: 'typescript',
+    label: 'TypeScript project',
+    doc: 'train.ts with the data, energy, sampler, objective, optimizer and loop as plain code, the nodes’ code beside it; it writes the same run folder as the app, with the same metrics bit for bit.',
+  },
+  { value: 'pytorch', label: 'PyTorch script', doc: 'train.py in plain PyTorch for the built-in node types (custom code cannot be carried; the export says so).' },
+];
+
+/** Where the exported project's one command is, by target (each project's README says the same). */
+const RUN_COMMAND: Record<ExportTarget, string> = { typescript: 'npm install && npm start', pytorch: 'python3 train.py' };
+
+export function ExportDialog(props: { needsFolder: boolean; suggestedName: string; onChoose(choice: ExportChoice): void; onClose(): void }) {
+  const [target, setTarget] = useState<ExportTarget>('typescript');
+  const [folder, setFolder] = useState(`exports/${props.suggestedName}-typescript`);
+  const [edited, setEdited] = useState(false);
+  const pick = (t: ExportTarget) => {
+    setTarget(t);
+    if (!edited) setFolder(`exports/${props.suggestedName}-${t}`);
+  };
+  const folderOk = !props.needsFolder || folder.trim() !== '';
+  return (
+    <Modal title="Export" onClose={props.onClose} testId="export-dialog">
+      <fieldset className="export-targets">
+        <legend>Export the experiment as</legend>
+        {EXPORT_TARGETS.map((t) => (
+          <label key={t.value} className="export-target">
+            <input type="radio" name="export-target" value={t.value} checked={target === t.value} onChange={() => pick(t.value)} data-testid={`export-${t.value}`} />
+            <span>
+              <b>{t.label}</b>
+              <br />
+              <small>{t.doc}</small>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      {props.needsFolder && (
+        <label className="export-folder">
+          New folder in the workspace
+          <input
+            type="text"
+            value={folder}
+            onChange={(e) => {
+              setEdited(true);
+              setFolder(e.target.value);
+            }}
+            data-testid="export-folder"
+          />
+        </label>
+      )}
+      <div className="modal__buttons">
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button type="button" className="primary" disabled={!folderOk} onClick={() => props.onChoose({ target, folder: props.needsFolder ? folder.trim() : null })} data-testid="export-go">
+          {props.needsFolder ? 'Export' : 'Export…'}
+        </button>
+      </div>
+    </Modal>
+  );
+}
+
+export function ExportedDialog(props: { exported: Exported; onClose(): void }) {
+  const { exported } = props;
+  return (
+    <Modal title="Exported" onClose={props.onClose} wide testId="exported-dialog">
+      <p>
+        {exported.files.length} files in <code>{exported.folder}</code>. Run it there with <code>{RUN_COMMAND[exported.target]}</code> (its README says more).
+      </p>
+      {exported.notes.length > 0 && (
+        <>
+          <p>Good to know:</p>
+          <ul className="export-notes" data-testid="export-notes">
+            {exported.notes.map((n, i) => (
+              <li key={i}>{n}</li>
+            ))}
+          </ul>
+        </>
+      )}
       <div className="modal__buttons">
         <button type="button" className="primary" onClick={props.onClose}>
           Close

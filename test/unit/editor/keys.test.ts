@@ -28,6 +28,7 @@ test('Ctrl/Cmd + letter: the edit and file commands', () => {
     ['s', 'save'],
     ['o', 'open'],
     ['n', 'new'],
+    ['e', 'export'],
   ];
   for (const [key, command] of table) {
     for (const e of withMod(key)) assert.equal(commandForKey(e), command, `${e.ctrlKey ? 'Ctrl' : 'Cmd'}+${key}`);

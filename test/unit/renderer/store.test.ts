@@ -53,6 +53,7 @@ class FakeHost {
       checkCustomCode: unused,
       codeTrust: unused,
       trustCode: unused,
+      exportProject: unused,
       run: async (args: HostArgs<'run'>) => {
         call('run', args);
         if (this.gate) await this.gate;
