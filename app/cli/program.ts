@@ -15,6 +15,7 @@ import { catalog } from '../../nodes/catalog.ts';
 import { PORT_TYPES } from '../../nodes/define.ts';
 import { checkParam, describeSpec, parseParamText } from '../../nodes/params.ts';
 import { ProgressLine } from './progress.ts';
+import { wrap } from '../text.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -282,19 +283,6 @@ function describeCatalog(): string {
     lines.push('');
   }
   return lines.join('\n');
-}
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
 }
 
 function positiveInt(flag: string) {

@@ -11,6 +11,7 @@ import { APP_VERSION } from '../graph/document.ts';
 import type { AnyNodeDef } from '../../nodes/define.ts';
 import type { ParamSpec } from '../../nodes/params.ts';
 import type { NodeModule } from './imports.ts';
+import { wrap } from '../text.ts';
 
 /** Where the vendored sources go inside the project. */
 export const LIB_DIR = 'lib';
@@ -73,20 +74,6 @@ export function shorten(doc: string, max = 220): string {
     out += ` ${s}`;
   }
   return out;
-}
-
-/** Words wrapped into lines of at most `width` characters. */
-export function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + word.length + 1 > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
 }
 
 /** The width comments are wrapped to. */

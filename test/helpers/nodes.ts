@@ -4,11 +4,28 @@ import { Rng } from '../../app/runtime/rng.ts';
 import type { AnyNodeDef, BuildContext, Monitor, PortValues } from '../../nodes/define.ts';
 import type { ParamSpecs, ParamValues } from '../../nodes/params.ts';
 import { selectBackend, type BackendPreference } from '../../app/runtime/node/backend.ts';
+import { BACKENDS, type BackendName } from '../../app/runtime/events.ts';
 
 /** Sets a backend (and registers tfjs's gradients, which selectBackend does). */
 export async function useBackend(name: BackendPreference = 'cpu'): Promise<void> {
   const chosen = await selectBackend(name);
   if (name !== 'auto' && chosen.name !== name) throw new Error(`wanted backend ${name}, got ${chosen.name}`);
+}
+
+/** Why each backend that cannot load here can't, for the skip reason of its tests (tests that
+ * run on every backend). Leaves the last backend that loaded selected. */
+export async function unavailableBackends(): Promise<Map<BackendName, string>> {
+  const unavailable = new Map<BackendName, string>();
+  for (const name of BACKENDS) {
+    try {
+      await useBackend(name);
+    } catch (e) {
+      // selectBackend's message: "no backend could be loaded (<name> unavailable: <why>)".
+      const why = (e instanceof Error ? e.message : String(e)).replace(/^no backend could be loaded \((.*)\)$/s, '$1');
+      unavailable.set(name, `cannot load the ${name} backend here: ${why}`);
+    }
+  }
+  return unavailable;
 }
 
 export function defaults(def: AnyNodeDef): ParamValues<ParamSpecs> {

@@ -13,14 +13,14 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../app/runtime/rng.ts';
-import { BACKENDS, type BackendName } from '../../../app/runtime/events.ts';
+import { BACKENDS } from '../../../app/runtime/events.ts';
 import type { EnergyModel } from '../../../nodes/define.ts';
 import { energyMlpNode } from '../../../nodes/energy-mlp/node.ts';
 import { energyGaussianNode } from '../../../nodes/energy-gaussian/node.ts';
 import * as ad from '../../../nodes/shared/autodiff.ts';
 import { ACTIVATIONS, type ActivationName } from '../../../nodes/shared/activations.ts';
 import { energyGradient } from '../../../nodes/shared/score.ts';
-import { buildNode, defaults, leaked, useBackend } from '../../helpers/nodes.ts';
+import { buildNode, defaults, leaked, unavailableBackends, useBackend } from '../../helpers/nodes.ts';
 
 type Elementwise = (x: tf.Tensor) => tf.Tensor;
 
@@ -319,16 +319,7 @@ function mlpSetup(activation: ActivationName, seed: string) {
 // ---------------------------------------------------------------------------------------------
 // Which backends load here. A backend that cannot load has its tests skipped with the reason.
 
-const unavailable = new Map<BackendName, string>();
-for (const name of BACKENDS) {
-  try {
-    await useBackend(name);
-  } catch (e) {
-    // selectBackend's message: "no backend could be loaded (<name> unavailable: <why>)".
-    const why = (e instanceof Error ? e.message : String(e)).replace(/^no backend could be loaded \((.*)\)$/s, '$1');
-    unavailable.set(name, `cannot load the ${name} backend here: ${why}`);
-  }
-}
+const unavailable = await unavailableBackends();
 
 const fmt = (v: number): string => v.toExponential(1);
 

@@ -10,10 +10,10 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { Rng } from '../../../app/runtime/rng.ts';
-import { BACKENDS, type BackendName } from '../../../app/runtime/events.ts';
+import { BACKENDS } from '../../../app/runtime/events.ts';
 import { makeFacade } from '../../../nodes/energy-custom/facade.ts';
 import { REPLACED_OPS, SECOND_ORDER_OPS, VERIFIED_TFJS_OPS } from '../../../nodes/energy-custom/ops.ts';
-import { useBackend } from '../../helpers/nodes.ts';
+import { unavailableBackends, useBackend } from '../../helpers/nodes.ts';
 
 type Op = (...args: unknown[]) => tf.Tensor;
 type Facade = Record<string, Op>;
@@ -167,15 +167,7 @@ const fmt = (v: number) => v.toExponential(2);
 
 // ---------------------------------------------------------------------------------------------
 
-const unavailable = new Map<BackendName, string>();
-for (const name of BACKENDS) {
-  try {
-    await useBackend(name);
-  } catch (e) {
-    const why = (e instanceof Error ? e.message : String(e)).replace(/^no backend could be loaded \((.*)\)$/s, '$1');
-    unavailable.set(name, `cannot load the ${name} backend here: ${why}`);
-  }
-}
+const unavailable = await unavailableBackends();
 
 for (const backend of BACKENDS) {
   const skip = unavailable.get(backend) ?? false;

@@ -1,4 +1,6 @@
 // Synthetic but realistic inputs for the figure tests and the example pictures.
+import assert from 'node:assert/strict';
+import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { Rng } from '../../../app/runtime/rng.ts';
 import type { MetricsRow } from '../../../app/plot/curves.ts';
 import type { SnapshotLike } from '../../../app/plot/samples.ts';
@@ -82,4 +84,21 @@ export function eightGaussiansSnapshot(options: { step?: number; gridSize?: numb
     return out;
   };
   return { step, nodeId: 'monitor', bounds, gridSize, energy, samples: draw(samples, 0.3, 0.08), data: draw(data, 0.2, 0) };
+}
+
+export const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/** Decodes a PNG (checking its signature) and returns its size and a pixel reader. */
+export async function decode(png: Buffer) {
+  assert.deepEqual([...png.subarray(0, 8)], SIGNATURE, 'PNG signature');
+  const image = await loadImage(png);
+  const canvas = createCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0);
+  const { data } = ctx.getImageData(0, 0, image.width, image.height);
+  const at = (x: number, y: number): [number, number, number] => {
+    const i = 4 * (Math.round(y) * image.width + Math.round(x));
+    return [data[i] ?? -1, data[i + 1] ?? -1, data[i + 2] ?? -1];
+  };
+  return { width: image.width, height: image.height, at };
 }

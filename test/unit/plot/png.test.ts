@@ -1,29 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { GlobalFonts, createCanvas, loadImage } from '@napi-rs/canvas';
+import { GlobalFonts } from '@napi-rs/canvas';
 import { drawCurves, metricsPanels, type CurvesLayout, type Panel } from '../../../app/plot/curves.ts';
 import { VIRIDIS } from '../../../app/plot/colormap.ts';
 import { lossFigureSize, lossPng, registerFonts, renderPng, samplesPng } from '../../../app/plot/node/png.ts';
 import { SAMPLE_COLOR, drawSamplesOverEnergy, type SamplesLayout } from '../../../app/plot/samples.ts';
-import { ENTROPY, eightGaussiansSnapshot, syntheticMetrics } from './fixtures.ts';
+import { ENTROPY, decode, eightGaussiansSnapshot, syntheticMetrics } from './fixtures.ts';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Decodes a PNG and returns its size and a pixel reader. */
-async function decode(png: Buffer) {
-  assert.deepEqual([...png.subarray(0, 8)], SIGNATURE, 'PNG signature');
-  const image = await loadImage(png);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const { data } = ctx.getImageData(0, 0, image.width, image.height);
-  const at = (x: number, y: number): [number, number, number] => {
-    const i = 4 * (Math.round(y) * image.width + Math.round(x));
-    return [data[i] ?? -1, data[i + 1] ?? -1, data[i + 2] ?? -1];
-  };
-  return { width: image.width, height: image.height, at };
-}
 
 function hex(color: string): [number, number, number] {
   const n = parseInt(color.slice(1), 16);

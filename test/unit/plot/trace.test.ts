@@ -4,15 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { parseGraph } from '../../../app/graph/parse.ts';
 import { GRAPH_PNG_KEYWORD, readPngText } from '../../../app/graph/png-text.ts';
 import { serializeGraph } from '../../../app/graph/serialize.ts';
 import { renderPng, tracePng } from '../../../app/plot/node/png.ts';
 import { CHAIN_COLORS, drawEnergyTraces, type TraceLayout, type TraceLike } from '../../../app/plot/trace.ts';
 import { FakeCanvas } from './fake-canvas.ts';
+import { decode } from './fixtures.ts';
 
-const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** `chains` chains over `steps` steps, chain c at a constant energy level(c) (NaN where nan(c, k)). */
 function flatTrace(o: { steps: number; chains: number; totalChains?: number; burnIn: number; level: (c: number) => number; nan?: (c: number, k: number) => boolean }): TraceLike {
@@ -22,19 +21,6 @@ function flatTrace(o: { steps: number; chains: number; totalChains?: number; bur
   return { step: 300, steps: o.steps, burnIn: o.burnIn, totalChains: o.totalChains ?? 64, chains: o.chains, at, energies };
 }
 
-async function decode(png: Buffer) {
-  assert.deepEqual([...png.subarray(0, 8)], SIGNATURE, 'PNG signature');
-  const image = await loadImage(png);
-  const canvas = createCanvas(image.width, image.height);
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0);
-  const { data } = ctx.getImageData(0, 0, image.width, image.height);
-  const at = (x: number, y: number): [number, number, number] => {
-    const i = 4 * (Math.round(y) * image.width + Math.round(x));
-    return [data[i] ?? -1, data[i + 1] ?? -1, data[i + 2] ?? -1];
-  };
-  return { width: image.width, height: image.height, at };
-}
 
 const hex = (color: string): [number, number, number] => {
   const n = parseInt(color.slice(1), 16);
